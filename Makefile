@@ -1,0 +1,112 @@
+# Sprout: build, boot, debug, grade and test the kernel.
+#
+#   make            build build/kernel.elf
+#   make qemu       boot it in QEMU (Ctrl-A X quits); CPUS=n, KARGS='test=bump'
+#   make qemu-gdb   boot it stopped, waiting for gdb-multiarch on port $(GDBPORT)
+#   make grade      grade the lab of this branch (LAB=bump, LAB=all, TEST=align)
+#   make test       the whole test suite (what CI runs)
+#   make labs       generate the student and solution branches of every lab
+#   make bench      print figures (no pass/fail)
+
+CROSS   ?= riscv64-unknown-elf-
+CC      := $(CROSS)gcc
+NM      := $(CROSS)nm
+QEMU    ?= qemu-system-riscv64
+PYTHON  ?= python3
+
+# One hart per host core by default: more virtual harts than host cores slow every hart.
+HOST_CORES := $(shell nproc 2>/dev/null || echo 1)
+CPUS    ?= $(if $(filter 1,$(HOST_CORES)),1,2)
+MEM     ?= 128M
+KARGS   ?=
+QEMUEXTRA ?=
+GDBPORT ?= 1234
+
+BUILD   := build
+KERNEL  := $(BUILD)/kernel.elf
+
+ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -mno-relax
+CFLAGS  := $(ARCHFLAGS) -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+	   -ffreestanding -fno-common -fno-builtin -fno-stack-protector \
+	   -fno-pie -fno-omit-frame-pointer \
+	   -fno-strict-aliasing -fno-toplevel-reorder -fno-optimize-sibling-calls -MMD -MP -Ikernel
+ASFLAGS := $(ARCHFLAGS) -g -Ikernel -MMD -MP
+LDFLAGS := $(ARCHFLAGS) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments -Wl,--no-relax \
+	   -T kernel/kernel.ld
+
+KSRCS := $(wildcard kernel/*.c kernel/hal/*.c kernel/lib/*.c kernel/tests/*.c) \
+	 $(wildcard kernel/*.S kernel/hal/*.S)
+KOBJS := $(patsubst kernel/%,$(BUILD)/%.o,$(KSRCS))
+
+QEMUOPTS = -machine virt -bios default -nographic -no-reboot -m $(MEM) -smp $(CPUS) \
+	   -kernel $(KERNEL)
+
+.PHONY: all kernel qemu qemu-gdb print-qemu grade test labs bench clean tools \
+	compile_commands.json
+all: kernel
+kernel: $(KERNEL)
+
+$(BUILD)/%.c.o: kernel/%.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/%.S.o: kernel/%.S Makefile
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) $(ASFLAGS) -c $< -o $@
+
+# The kernel carries its own symbol table so that panics and trap reports can name
+# functions. Link once with an empty table, list the text symbols, link again: the
+# table sits after all code, so code addresses do not move between the two links.
+$(BUILD)/ksyms-empty.S: kernel/scripts/mksyms.py
+	@mkdir -p $(BUILD)
+	@$(PYTHON) kernel/scripts/mksyms.py --empty > $@
+$(BUILD)/kernel-pass1.elf: $(KOBJS) $(BUILD)/ksyms-empty.S kernel/kernel.ld
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms-empty.S -lgcc
+$(BUILD)/ksyms.S: $(BUILD)/kernel-pass1.elf kernel/scripts/mksyms.py
+	@$(NM) -n --defined-only $< | $(PYTHON) kernel/scripts/mksyms.py > $@
+$(KERNEL): $(KOBJS) $(BUILD)/ksyms.S kernel/kernel.ld
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms.S -lgcc
+	@$(NM) -n --defined-only $(BUILD)/kernel-pass1.elf | grep ' [Tt] ' > $(BUILD)/text1.sym
+	@$(NM) -n --defined-only $@ | grep ' [Tt] ' > $(BUILD)/text2.sym
+	@cmp -s $(BUILD)/text1.sym $(BUILD)/text2.sym || \
+		{ echo "code moved between the two links; see kernel/kernel.ld" >&2; rm -f $@; exit 1; }
+
+-include $(KOBJS:.o=.d)
+
+# Installs missing tools through the system package manager (or says what to install).
+tools:
+	@sh kernel/scripts/ensure-tools.sh
+
+qemu: tools kernel
+	$(QEMU) $(QEMUOPTS) -append "$(KARGS)" $(QEMUEXTRA)
+
+qemu-gdb: tools kernel
+	@echo "QEMU waits for a debugger: run gdb-multiarch in this directory (port $(GDBPORT))"
+	$(QEMU) $(QEMUOPTS) -append "$(KARGS)" $(QEMUEXTRA) -S -gdb tcp::$(GDBPORT)
+
+# The QEMU command the grader runs (it adds -append and test-specific options).
+print-qemu:
+	@echo $(QEMU) $(QEMUOPTS)
+
+grade: kernel
+	$(PYTHON) grade/grade.py $(if $(LAB),--lab $(LAB)) $(TEST)
+
+test:
+	$(PYTHON) grade/testsuite.py
+
+labs:
+	$(PYTHON) labs/labs.py generate
+
+bench:
+	$(PYTHON) grade/bench.py
+
+# For clangd and other editors.
+compile_commands.json:
+	$(PYTHON) kernel/scripts/compdb.py $(CC) "$(CFLAGS)" $(filter %.c,$(KSRCS)) > $@
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,68 @@
+/*
+ * The running hart: its identity, its interrupt-enable bit, and a few instructions
+ * (wfi, fences) that the kernel above the HAL needs by name.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hal/csr.h"
+
+/* Interrupt-enable state of this hart, as a value that can be saved and restored. */
+typedef uint64_t irq_state_t;
+
+/* Turns interrupts off on this hart and returns whether they were on. Any context. */
+static inline irq_state_t cpu_irq_save(void)
+{
+	return csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
+}
+
+/* Caller must pass a value returned by cpu_irq_save() on this same hart. */
+static inline void cpu_irq_restore(irq_state_t saved)
+{
+	if (saved)
+		csr_set(sstatus, SSTATUS_SIE);
+}
+
+static inline void cpu_irq_enable(void) { csr_set(sstatus, SSTATUS_SIE); }
+static inline void cpu_irq_disable(void) { csr_clear(sstatus, SSTATUS_SIE); }
+static inline bool cpu_irq_enabled(void) { return csr_read(sstatus) & SSTATUS_SIE; }
+
+/* Waits for an interrupt; returns at once if one is pending even while disabled. */
+static inline void cpu_wait_for_interrupt(void) { __asm__ volatile("wfi" ::: "memory"); }
+
+/* The frame pointer of the calling function (s0), for backtraces. */
+static inline uintptr_t cpu_frame_pointer(void)
+{
+	uintptr_t fp;
+	__asm__ volatile("mv %0, s0" : "=r"(fp));
+	return fp;
+}
+
+static inline uintptr_t cpu_stack_pointer(void)
+{
+	uintptr_t sp;
+	__asm__ volatile("mv %0, sp" : "=r"(sp));
+	return sp;
+}
+
+/*
+ * tp holds the address of this hart's struct hart (kernel/hart.h). Caller must pass
+ * memory that lives as long as the hart runs the kernel.
+ */
+static inline void cpu_set_hart_pointer(void *p) { __asm__ volatile("mv tp, %0" ::"r"(p)); }
+static inline void *cpu_hart_pointer(void)
+{
+	void *p;
+	__asm__ volatile("mv %0, tp" : "=r"(p));
+	return p;
+}
+
+/* Spins this hart forever with interrupts off: the end of a hart that must stop. */
+static inline __attribute__((noreturn)) void cpu_halt(void)
+{
+	cpu_irq_disable();
+	for (;;)
+		cpu_wait_for_interrupt();
+}

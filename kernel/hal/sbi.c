@@ -1,0 +1,82 @@
+/*
+ * SBI calls: ecall with the extension id in a7, the function id in a6 and arguments in
+ * a0..a5; the firmware answers with an error code in a0 and a value in a1 (SBI spec
+ * v1.0, "Binary Encoding").
+ */
+#include "hal/sbi.h"
+
+#include "hal/cpu.h"
+
+#define SBI_EXT_BASE 0x10L
+#define SBI_EXT_LEGACY_PUTCHAR 0x01L
+
+/*
+ * Caller must pass an extension and function the firmware implements with these
+ * arguments; the call runs in M-mode and may change nothing but a0 and a1.
+ */
+static struct sbi_result sbi_call(long ext, long fid, unsigned long a0, unsigned long a1,
+				  unsigned long a2)
+{
+	register unsigned long r_a0 __asm__("a0") = a0;
+	register unsigned long r_a1 __asm__("a1") = a1;
+	register unsigned long r_a2 __asm__("a2") = a2;
+	register unsigned long r_a6 __asm__("a6") = fid;
+	register unsigned long r_a7 __asm__("a7") = ext;
+	__asm__ volatile("ecall"
+			 : "+r"(r_a0), "+r"(r_a1)
+			 : "r"(r_a2), "r"(r_a6), "r"(r_a7)
+			 : "memory");
+	return (struct sbi_result){.error = (long)r_a0, .value = (long)r_a1};
+}
+
+bool sbi_has_extension(long extension_id)
+{
+	return sbi_call(SBI_EXT_BASE, 3, extension_id, 0, 0).value != 0;
+}
+
+/* Asks for a timer interrupt on this hart when the time CSR reaches `when`. */
+void sbi_set_timer(uint64_t when)
+{
+	sbi_call(SBI_EXT_TIME, 0, when, 0, 0);
+}
+
+struct sbi_result sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_base)
+{
+	return sbi_call(SBI_EXT_IPI, 0, hart_mask, hart_mask_base, 0);
+}
+
+/*
+ * Caller must pass a `start` address of code that expects a0 = hart id and a1 = opaque,
+ * runs with the MMU off, and sets up its own stack before touching memory.
+ */
+struct sbi_result sbi_hart_start(unsigned long hartid, uintptr_t start, unsigned long opaque)
+{
+	return sbi_call(SBI_EXT_HSM, 0, hartid, start, opaque);
+}
+
+/* Caller must have nothing left to do on this hart: it does not return on success. */
+struct sbi_result sbi_hart_stop(void)
+{
+	return sbi_call(SBI_EXT_HSM, 1, 0, 0, 0);
+}
+
+struct sbi_result sbi_hart_status(unsigned long hartid)
+{
+	return sbi_call(SBI_EXT_HSM, 2, hartid, 0, 0);
+}
+
+/*
+ * Powers the machine off. OpenSBI 1.1 makes QEMU exit 0 whatever reason is passed, so
+ * the kernel uses this only when the sifive,test device is absent (see hal/power.c).
+ */
+void sbi_shutdown(void)
+{
+	sbi_call(SBI_EXT_SRST, 0, 0 /* shutdown */, 0 /* no reason */, 0);
+	cpu_halt();
+}
+
+/* The legacy console: slow, but works before the device tree is read. */
+void sbi_legacy_putchar(char c)
+{
+	sbi_call(SBI_EXT_LEGACY_PUTCHAR, 0, (unsigned char)c, 0, 0);
+}

@@ -1,0 +1,51 @@
+/*
+ * NS16550A driver, polled: transmit waits for the holding register to empty, receive
+ * reads a byte only when the line status says one is there. Register offsets and bits
+ * are those of the 16550 data sheet; QEMU's model needs no baud-rate setup.
+ */
+#include "hal/uart.h"
+
+#include "hal/mmio.h"
+
+#define UART_RBR 0 /* receive buffer (read) */
+#define UART_THR 0 /* transmit holding (write) */
+#define UART_IER 1 /* interrupt enable */
+#define UART_FCR 2 /* FIFO control (write) */
+#define UART_LCR 3 /* line control */
+#define UART_LSR 5 /* line status */
+
+#define LCR_8N1 0x03
+#define FCR_ENABLE_AND_CLEAR 0x07
+#define LSR_DATA_READY 0x01
+#define LSR_THR_EMPTY 0x20
+
+static uintptr_t uart_base;
+
+/* Caller must pass the base of an NS16550A register block taken from the device tree. */
+void uart_init(uintptr_t base)
+{
+	uart_base = base;
+	mmio_write8(uart_base + UART_IER, 0);
+	mmio_write8(uart_base + UART_LCR, LCR_8N1);
+	mmio_write8(uart_base + UART_FCR, FCR_ENABLE_AND_CLEAR);
+}
+
+bool uart_ready(void)
+{
+	return uart_base != 0;
+}
+
+/* Caller must hold the console lock (kernel/console.c) so bytes of two lines never mix. */
+void uart_putc(char c)
+{
+	while (!(mmio_read8(uart_base + UART_LSR) & LSR_THR_EMPTY))
+		;
+	mmio_write8(uart_base + UART_THR, (uint8_t)c);
+}
+
+int uart_getc(void)
+{
+	if (!(mmio_read8(uart_base + UART_LSR) & LSR_DATA_READY))
+		return -1;
+	return mmio_read8(uart_base + UART_RBR);
+}

@@ -1,0 +1,67 @@
+/*
+ * panic(): the one way the kernel stops on an error it cannot recover from. It must
+ * work from any context (a trap handler, with the console lock held, while another
+ * hart panics), so it allocates nothing and waits for nothing it cannot give up on.
+ */
+#include "panic.h"
+
+#include <stdarg.h>
+
+#include "console.h"
+#include "hal/atomic.h"
+#include "hal/cpu.h"
+#include "hart.h"
+#include "ksyms.h"
+#include "phase.h"
+#include "shutdown.h"
+
+static volatile uint32_t panicking;
+
+#define BACKTRACE_MAX_FRAMES 32
+
+/*
+ * Walks the frame-pointer chain. With -fno-omit-frame-pointer, GCC for RISC-V keeps
+ * the return address at fp-8 and the caller's frame pointer at fp-16. Caller must pass
+ * a frame pointer of the running hart's stack (or 0); frames outside that stack end
+ * the walk instead of being read.
+ */
+void backtrace_from(uintptr_t fp)
+{
+	struct hart *h = this_hart();
+	printf("backtrace:\n");
+	for (int depth = 0; depth < BACKTRACE_MAX_FRAMES; depth++) {
+		if (fp % 8 != 0 || fp < h->stack_lo + 16 || fp > h->stack_hi)
+			break;
+		uintptr_t ra = *(uintptr_t *)(fp - 8);
+		uintptr_t prev = *(uintptr_t *)(fp - 16);
+		if (ra == 0)
+			break;
+		printf("  #%d 0x%016lx %pS\n", depth, ra, (void *)ra);
+		if (prev <= fp)
+			break;
+		fp = prev;
+	}
+	printf("end of backtrace\n");
+}
+
+void panic(const char *fmt, ...)
+{
+	cpu_irq_disable();
+	/* Only the first hart to panic reports; a second panic would only add noise. */
+	if (atomic_swap_acquire(&panicking, 1) != 0) {
+		if (panicking == 2)  /* this very report failed: stop at once */
+			power_off(EXIT_PANIC);
+		cpu_halt();
+	}
+	console_enter_panic();
+	va_list ap;
+	va_start(ap, fmt);
+	printf("\npanic: ");
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\npanic: hart %u, phase %s\n", this_hart()->id, phase_name(phase_now()));
+	panicking = 2;
+	backtrace_from(cpu_frame_pointer());
+	stop_other_harts();
+	power_off(EXIT_PANIC);
+}

@@ -1,0 +1,48 @@
+/*
+ * What the machine is, as the device tree describes it: RAM, harts, devices and the
+ * kernel command line. Read once at boot by platform_probe(); nothing else in the
+ * kernel hard-codes an address that the device tree gives.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define PLATFORM_MAX_RESERVED 8
+
+struct mem_range {
+	uint64_t base;
+	uint64_t size;
+};
+
+struct platform {
+	struct mem_range ram;
+	struct mem_range dtb;           /* the device tree blob itself */
+	const void *dtb_copy;           /* a copy in boot memory, once boot_alloc() works */
+	struct mem_range reserved[PLATFORM_MAX_RESERVED]; /* firmware-owned RAM */
+	int nreserved;
+
+	int nharts;                     /* harts the tree lists as usable */
+	uint32_t hart_ids[MAX_HARTS];
+	int nharts_ignored;             /* listed but beyond MAX_HARTS */
+	bool has_sstc;                  /* "sstc" in riscv,isa: stimecmp instead of SBI timer */
+	uint64_t timebase_hz;           /* rate of the time CSR */
+
+	uint64_t uart_base;
+	uint32_t uart_irq;
+	uint64_t test_base;             /* sifive,test0: power off with an exit status */
+	uint64_t plic_base, plic_size;
+	uint64_t clint_base;
+
+	char bootargs[256];
+};
+
+extern struct platform platform;
+
+/*
+ * Caller must pass the device-tree address the firmware handed over in a1. Returns NULL
+ * on success or a sentence saying what is missing or malformed.
+ */
+const char *platform_probe(uintptr_t dtb);
