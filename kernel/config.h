@@ -6,3 +6,16 @@
 #define MAX_HARTS 8          /* harts the kernel will run on; others stay parked */
 #define KSTACK_SIZE 16384    /* bytes of kernel stack per hart */
 #define PAGE_SIZE 4096
+
+/*
+ * Debug build (the default; `make DEBUG=0` turns it off): the lock-order checker runs
+ * even when no test is selected.
+ */
+#ifndef CONFIG_DEBUG
+#define CONFIG_DEBUG 1
+#endif
+
+#define SPIN_DEADLOCK_MS 2000  /* guest time spinning on one lock that counts as a deadlock */
+#define HART_MAX_HELD 16       /* spinlocks one hart may hold at once */
+#define LOCK_MAX_CLASSES 64    /* lock classes the lock-order checker tells apart */
+#define LOCK_MAX_ORDERS 256    /* "class A before class B" facts it keeps sites for */

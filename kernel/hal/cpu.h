@@ -32,6 +32,30 @@ static inline bool cpu_irq_enabled(void) { return csr_read(sstatus) & SSTATUS_SI
 /* Waits for an interrupt; returns at once if one is pending even while disabled. */
 static inline void cpu_wait_for_interrupt(void) { __asm__ volatile("wfi" ::: "memory"); }
 
+/*
+ * The time CSR: ticks of the platform timer at platform.timebase_hz, the same on every
+ * hart. Under QEMU -icount it advances with executed instructions (guest time), so
+ * waits measured with it do not depend on how fast the host is.
+ */
+static inline uint64_t cpu_time(void)
+{
+	uint64_t t;
+	__asm__ volatile("rdtime %0" : "=r"(t));
+	return t;
+}
+
+/*
+ * The instret CSR: instructions retired. Under QEMU -icount it is the machine's
+ * instruction count (all harts together, see docs/labs/3-lock.md); without -icount
+ * QEMU returns a host clock instead, so only benchmarks run under -icount use it.
+ */
+static inline uint64_t cpu_instret(void)
+{
+	uint64_t n;
+	__asm__ volatile("rdinstret %0" : "=r"(n));
+	return n;
+}
+
 /* The frame pointer of the calling function (s0), for backtraces. */
 static inline uintptr_t cpu_frame_pointer(void)
 {
