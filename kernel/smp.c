@@ -149,14 +149,17 @@ void smp_secondary_main(void)
 	come_online();
 	set_activity(me, HART_PARKED);
 	/*
-	 * The parking loop. An IPI that arrives between ipi_clear() and wfi stays pending
-	 * and ends wfi at once, so no wake-up is lost.
+	 * The parking loop polls instead of waiting in wfi. Under QEMU -icount, where all
+	 * harts take turns on one host thread, a hart in wfi was never resumed by an IPI
+	 * (nor by its own timer) while another hart kept running, and benchmarks need
+	 * -icount. The IPI that smp_run_on() sends is for lab 4's idle loop, which can
+	 * sleep in wfi with interrupts on; here it is only acknowledged.
 	 */
 	for (;;) {
 		ipi_clear();
 		smp_poll_stop();
 		if (!run_posted_work(me))
-			cpu_wait_for_interrupt();
+			cpu_relax();
 	}
 }
 
