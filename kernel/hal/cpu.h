@@ -56,6 +56,15 @@ static inline uint64_t cpu_instret(void)
 	return n;
 }
 
+/*
+ * Executes exactly 256 instructions that do nothing: a block of known length, to learn
+ * how many instret units one instruction counts for (QEMU -icount scales instret).
+ */
+static inline void cpu_run_256_nops(void)
+{
+	__asm__ volatile(".rept 256\n\tnop\n\t.endr" ::: "memory");
+}
+
 /* The frame pointer of the calling function (s0), for backtraces. */
 static inline uintptr_t cpu_frame_pointer(void)
 {
