@@ -55,6 +55,9 @@ STEPS = [
     Step("the grader's own tests",
          [PY, "-m", "unittest", "discover", "-s", "grade", "-p", "test_*.py"],
          count=count_unittest),
+    Step("the lab machinery's own tests",
+         [PY, "-m", "unittest", "discover", "-s", "labs", "-p", "test_*.py"],
+         count=count_unittest, needs="labs/test_labs.py"),
     Step("generate and verify every lab branch", [PY, "labs/verify.py"],
          needs="labs/verify.py", slow=True),
 ]
