@@ -222,14 +222,21 @@ static __attribute__((noreturn)) void trap_double_fault(struct trapframe *tf)
 	}
 }
 
-/* The entry calls this, on the emergency stack, when even the double-fault report trapped. */
+/*
+ * The entry calls this, on the emergency stack, for a trap that came while a double
+ * fault was already being handled: typically the save code itself faulting again on the
+ * emergency path. No frame could be saved, but the CSRs still describe this trap.
+ */
 __attribute__((noreturn)) void trap_triple_fault(void)
 {
 	static volatile int once;
 	if (once++ == 0) {
+		struct trapframe tf = {0};
+		trap_read_csrs(&tf);
 		console_enter_panic();
-		printf("\npanic: triple fault: a trap while reporting a double fault on hart %u\n",
-		       this_hart()->id);
+		printf("\npanic: triple fault: %s at %pS (sepc 0x%lx, stval 0x%lx) on hart %u, "
+		       "while an earlier fault was being handled on the emergency stack\n",
+		       trap_cause_name(&tf), (void *)tf.sepc, tf.sepc, tf.stval, this_hart()->id);
 	}
 	power_off(EXIT_PANIC);
 }

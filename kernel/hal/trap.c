@@ -17,6 +17,14 @@ void trap_vector_install(void *per_hart)
 	csr_write(stvec, (uintptr_t)trap_entry);
 }
 
+void trap_read_csrs(struct trapframe *tf)
+{
+	tf->sepc = csr_read(sepc);
+	tf->sstatus = csr_read(sstatus);
+	tf->scause = csr_read(scause);
+	tf->stval = csr_read(stval);
+}
+
 bool trap_from_kernel(const struct trapframe *tf)
 {
 	return tf->sstatus & SSTATUS_SPP;

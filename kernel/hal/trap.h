@@ -11,3 +11,12 @@
  * emergency stack already set: the next trap on this hart goes through them.
  */
 void trap_vector_install(void *per_hart);
+
+struct trapframe;
+
+/*
+ * Copies the trap CSRs (sepc, sstatus, scause, stval) into tf and leaves its registers
+ * alone. For the last-resort report, when no frame could be saved: the CSRs still
+ * describe the latest trap as long as interrupts stay off.
+ */
+void trap_read_csrs(struct trapframe *tf);
