@@ -28,9 +28,9 @@
 #define RX_RING 256
 
 static volatile uint32_t console_busy;
-static int console_owner = -1;   /* hart id of the holder, for re-entry on one hart */
+static int console_owner = -1; /* hart id of the holder, for re-entry on one hart */
 static bool panic_mode;
-static bool buffered;            /* output through the ring (interrupts started) */
+static bool buffered; /* output through the ring (interrupts started) */
 
 /* Both rings are guarded by the console lock; head - tail is what they hold. */
 static struct {

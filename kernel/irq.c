@@ -9,6 +9,7 @@
 #include "hal/plic.h"
 #include "hal/trapframe.h"
 #include "hart.h"
+#include "lib/format.h"
 #include "panic.h"
 #include "platform.h"
 
@@ -106,10 +107,13 @@ uint64_t irq_unhandled(void)
 
 void irq_print_stats(void)
 {
-	printf("sprout: device interrupts on hart %u: %lu spurious, %lu unhandled;",
-	       this_hart()->id, irq_spurious(), irq_unhandled());
-	for (uint32_t src = 1; src < IRQ_MAX; src++)
+	/* One printf, so the line stays whole when other harts print too. */
+	char sources[200] = "";
+	size_t len = 0;
+	for (uint32_t src = 1; src < IRQ_MAX && len < sizeof sources; src++)
 		if (lines[src].handler)
-			printf(" %s (source %u) %lu;", lines[src].name, src, lines[src].count);
-	printf("\n");
+			len += snprintf(sources + len, sizeof sources - len, " %s (source %u) %lu;",
+					lines[src].name, src, lines[src].count);
+	printf("sprout: device interrupts on hart %u: %lu spurious, %lu unhandled;%s\n",
+	       this_hart()->id, irq_spurious(), irq_unhandled(), sources);
 }

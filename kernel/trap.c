@@ -71,18 +71,17 @@ void trap_print_stats(void)
 	struct trap_stats *s = my_stats();
 	printf("sprout: traps on hart %u: %lu timer, %lu external, %lu software, %lu "
 	       "breakpoints, %lu unexpected\n",
-	       this_hart()->id, s->timer, s->external, s->software, s->breakpoints,
-	       s->unexpected);
+	       this_hart()->id, s->timer, s->external, s->software, s->breakpoints, s->unexpected);
 	irq_print_stats();
 }
 
 /* The registers of a trap frame, four to a line, after the trap's CSRs. */
 static void print_frame(const void *ctx)
 {
-	static const char *const names[32] = {
-		"zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0",
-		"a1",   "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5",
-		"s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
+	static const char *const names[32] = {"zero", "ra", "sp",  "gp",  "tp", "t0", "t1", "t2",
+					      "s0",   "s1", "a0",  "a1",  "a2", "a3", "a4", "a5",
+					      "a6",   "a7", "s2",  "s3",  "s4", "s5", "s6", "s7",
+					      "s8",   "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
 	const struct trapframe *tf = ctx;
 	printf("trap: %s (scause 0x%lx) in %s mode\n", trap_cause_name(tf), tf->scause,
 	       trap_from_kernel(tf) ? "kernel" : "user");
@@ -91,9 +90,9 @@ static void print_frame(const void *ctx)
 	printf("  sstatus 0x%016lx\n", tf->sstatus);
 	printf("  ra      0x%016lx %pS\n", tf->x[REG_RA], (void *)tf->x[REG_RA]);
 	for (int r = 0; r < 32; r += 4)
-		printf("  %-4s 0x%016lx  %-4s 0x%016lx  %-4s 0x%016lx  %-4s 0x%016lx\n",
-		       names[r], r ? tf->x[r] : 0, names[r + 1], tf->x[r + 1], names[r + 2],
-		       tf->x[r + 2], names[r + 3], tf->x[r + 3]);
+		printf("  %-4s 0x%016lx  %-4s 0x%016lx  %-4s 0x%016lx  %-4s 0x%016lx\n", names[r],
+		       r ? tf->x[r] : 0, names[r + 1], tf->x[r + 1], names[r + 2], tf->x[r + 2],
+		       names[r + 3], tf->x[r + 3]);
 }
 
 /* An exception the kernel cannot continue from: report it and stop every hart. */
@@ -181,8 +180,7 @@ static void print_double_fault(const void *ctx)
 {
 	const struct trapframe *tf = ctx;
 	struct hart *h = this_hart();
-	printf("double fault: the trap below was taken on the emergency stack of hart %u\n",
-	       h->id);
+	printf("double fault: the trap below was taken on the emergency stack of hart %u\n", h->id);
 	printf("  kernel stack %p-%p, guard band up to %p, lowest sp for a trap %p\n",
 	       (void *)h->stack_lo, (void *)h->stack_hi, (void *)(h->stack_lo + KSTACK_GUARD),
 	       (void *)h->trap_sp_min);

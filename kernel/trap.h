@@ -37,14 +37,18 @@ void trap_set_software_handler(void (*handler)(void));
 
 /* What this hart's traps have been so far. */
 struct trap_stats {
-	uint64_t timer;        /* timer interrupts */
-	uint64_t external;     /* external (PLIC) interrupts */
-	uint64_t software;     /* software interrupts, handled or not */
-	uint64_t breakpoints;  /* ebreaks stepped over */
-	uint64_t unexpected;   /* interrupts nobody handles: counted, never fatal */
+	uint64_t timer;	      /* timer interrupts */
+	uint64_t external;    /* external (PLIC) interrupts */
+	uint64_t software;    /* software interrupts, handled or not */
+	uint64_t breakpoints; /* ebreaks stepped over */
+	uint64_t unexpected;  /* interrupts nobody handles: counted, never fatal */
 };
 struct trap_stats trap_stats(void);
 void trap_print_stats(void);
 
-/* Called by kernel/hal/trap_entry.S with the frame it saved; returns to the entry. */
+/*
+ * Caller must be kernel/hal/trap_entry.S, on the stack it chose, with interrupts off
+ * and tf holding the complete interrupted state; returns to the entry, which restores
+ * tf (with any change to tf->sepc) and returns from the trap.
+ */
 void trap_handler(struct trapframe *tf);

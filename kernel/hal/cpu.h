@@ -38,7 +38,9 @@ static inline void cpu_irq_source_disable(unsigned code) { csr_clear(sie, 1UL <<
 
 /*
  * The supervisor software interrupt of this hart (sip.SSIP): inter-processor interrupts
- * arrive through it (lab 3), and a hart may also raise it for itself.
+ * arrive through it (lab 3), and a hart may also raise it for itself. Caller must
+ * expect the trap (sie.SSIE is on from trap_init_hart()) and, when handling it, clear
+ * it before returning, or it fires again at once.
  */
 static inline void cpu_software_interrupt_raise(void) { csr_set(sip, SIE_SSIE); }
 static inline void cpu_software_interrupt_clear(void) { csr_clear(sip, SIE_SSIE); }

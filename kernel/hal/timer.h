@@ -20,7 +20,8 @@ uint64_t timer_hw_now(void);
 
 /*
  * Asks for this hart's timer interrupt when time reaches `when`; any later request
- * replaces it, and a request in the future clears a pending timer interrupt.
+ * replaces it, and a request in the future clears a pending timer interrupt. Caller
+ * must be the hart whose timer it sets, after timer_hw_init().
  */
 void timer_hw_set(uint64_t when);
 

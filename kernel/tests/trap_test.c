@@ -3,17 +3,17 @@
  * kernel/irq.c, the interrupt-driven console). They run right after interrupts are on,
  * in the bootstrap phase, on the boot hart.
  */
+#include "tests/trap_test.h"
 #include "bump.h"
 #include "config.h"
-#include "hal/atomic.h"
 #include "console.h"
 #include "context_check.h"
+#include "hal/atomic.h"
 #include "hal/cpu.h"
 #include "hart.h"
 #include "irq.h"
 #include "ktest.h"
 #include "platform.h"
-#include "tests/trap_test.h"
 #include "timer.h"
 #include "trap.h"
 
@@ -30,21 +30,23 @@ KTEST(trap, ebreak)
 	struct trap_stats before = trap_stats();
 	uint64_t v = trap_test_breakpoints();
 	struct trap_stats after = trap_stats();
-	KCHECK(v == 11, "the code around an ebreak and a c.ebreak computed %lu, expected 11: "
-			"a step-over skipped or repeated an instruction", v);
+	KCHECK(v == 11,
+	       "the code around an ebreak and a c.ebreak computed %lu, expected 11: "
+	       "a step-over skipped or repeated an instruction",
+	       v);
 	KCHECK(after.breakpoints == before.breakpoints + 2,
-	       "2 breakpoints stepped over, but the count went from %lu to %lu",
-	       before.breakpoints, after.breakpoints);
+	       "2 breakpoints stepped over, but the count went from %lu to %lu", before.breakpoints,
+	       after.breakpoints);
 	cpu_breakpoint();
 	KCHECK(trap_stats().breakpoints == before.breakpoints + 3, "third breakpoint not counted");
 }
 
 KTEST(trap, registers)
 {
-	static const char *const names[32] = {
-		"zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0",
-		"a1",   "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5",
-		"s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
+	static const char *const names[32] = {"zero", "ra", "sp",  "gp",  "tp", "t0", "t1", "t2",
+					      "s0",   "s1", "a0",  "a1",  "a2", "a3", "a4", "a5",
+					      "a6",   "a7", "s2",  "s3",  "s4", "s5", "s6", "s7",
+					      "s8",   "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
 	const volatile uint64_t *ticks = timer_tick_counter();
 	uint64_t out[32];
 	uint64_t start = *ticks, target = start + 5;
@@ -54,8 +56,9 @@ KTEST(trap, registers)
 		if (n == 2)
 			continue;
 		uint64_t want = REG_PATTERN(n);
-		KCHECK(out[n] == want, "x%d (%s) is 0x%lx after %lu timer interrupts, expected 0x%lx",
-		       n, names[n], out[n], target - start, want);
+		KCHECK(out[n] == want,
+		       "x%d (%s) is 0x%lx after %lu timer interrupts, expected 0x%lx", n, names[n],
+		       out[n], target - start, want);
 	}
 	KCHECK(out[0] == out[2], "sp changed from 0x%lx to 0x%lx across interrupts", out[0],
 	       out[2]);
@@ -72,7 +75,7 @@ KTEST(trap, tick_rate)
 	unsigned hz = timer_hz();
 	wait_for_tick();
 	uint64_t t0 = timer_now(), n0 = timer_ticks(), late0 = timer_late_ticks();
-	while (timer_now() - t0 < timebase)  /* one second of guest time */
+	while (timer_now() - t0 < timebase) /* one second of guest time */
 		cpu_wait_for_interrupt();
 	uint64_t elapsed = timer_now() - t0, ticks = timer_ticks() - n0;
 	uint64_t expected = elapsed * hz / timebase;
@@ -206,8 +209,8 @@ KTEST_DEATH(trap, canary)
  * Spins reading instret, recording each gap longer than `threshold`; the loop body is
  * the same in calibration and measurement, so a gap is one loop body plus a trap.
  */
-static int __attribute__((noinline)) sample_gaps(uint64_t threshold, uint64_t *gaps, int max,
-						 uint64_t iterations)
+static int __attribute__((noinline))
+sample_gaps(uint64_t threshold, uint64_t *gaps, int max, uint64_t iterations)
 {
 	int n = 0;
 	uint64_t prev = cpu_instret();

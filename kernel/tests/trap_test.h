@@ -4,7 +4,7 @@
 #pragma once
 
 /* The value register xN holds while trap_test_spin_registers() waits for interrupts. */
-#define REG_PATTERN(n) (0x5EED000000000000 + (n) * 0x10000000101)
+#define REG_PATTERN(n) (0x5EED000000000000 + (n)*0x10000000101)
 
 #ifndef __ASSEMBLER__
 
