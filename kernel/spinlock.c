@@ -73,6 +73,17 @@ void spin_require_held(const struct spinlock *lk, const char *operation, void *c
  */
 #define GIVEN __attribute__((unused))
 
+void spin_require_none_held(const char *operation, void *caller)
+{
+	struct hart *me = this_hart();
+	if (me->nheld == 0)
+		return;
+	panic("%s() may sleep, but hart %u holds %u spinlock%s, the last '%s' (taken at %pS) "
+	      "(%s called from %pS)",
+	      operation, me->id, me->nheld, me->nheld == 1 ? "" : "s",
+	      name_of(me->held[me->nheld - 1]), me->held[me->nheld - 1]->site, operation, caller);
+}
+
 /* ---- Misuse reports ---- */
 
 /*
