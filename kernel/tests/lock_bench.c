@@ -104,52 +104,65 @@ enum { COUNTER_ROUNDS = 500000 };
 
 static struct spinlock counter_lock = SPINLOCK_INIT("bench.counter");
 static volatile uint64_t counter;
-static volatile uint32_t arrived, go;
+static volatile uint32_t arrived, go, finished;
+static volatile uint64_t start_instret, end_instret; /* a racy first-writer is fine */
 
+/*
+ * Every hart counts with interrupts off and turns them on again only once the last one
+ * is done. Under -icount a hart that takes timer ticks while the others spin with
+ * interrupts off barely gets a turn (each tick's timer write ends its turn, and the
+ * others run past its next deadline), so the harts wait for each other with interrupts
+ * on and all turn them off together.
+ */
 static void add_many(void *arg)
 {
-	(void)arg;
-	atomic_fetch_add_acq_rel(&arrived, 1);
+	uint32_t nharts = *(const uint32_t *)arg;
+	if (atomic_fetch_add_acq_rel(&arrived, 1) + 1 == nharts)
+		atomic_store_release(&go, 1);
 	while (atomic_load_acquire(&go) == 0)
 		cpu_relax();
+	irq_push();
+	if (start_instret == 0)
+		start_instret = cpu_instret(); /* the first hart through the gate starts the clock */
 	for (int i = 0; i < COUNTER_ROUNDS; i++) {
 		spin_lock(&counter_lock);
 		counter = counter + 1;
 		spin_unlock(&counter_lock);
 	}
+	if (atomic_fetch_add_acq_rel(&finished, 1) + 1 == nharts)
+		end_instret = cpu_instret();
+	while (atomic_load_acquire(&finished) != nharts)
+		cpu_relax();
+	irq_pop();
 }
 
 KTEST_ALONE(lock, bench_counter)
 {
-	int n = smp_online();
+	uint32_t n = (uint32_t)smp_online();
 	uint64_t per_insn = instret_per_instruction();
+	struct spin_stats before = spin_stats(&counter_lock);
 	for (int i = 0; i < MAX_HARTS; i++)
 		if (&harts[i] != this_hart() && harts[i].activity == HART_PARKED)
-			KCHECK(smp_run_on((uint32_t)i, add_many, NULL), "cannot post to hart %d", i);
-	KCHECK(wait_for_value(&arrived, (uint32_t)n - 1, 10000), "the harts did not gather");
-	arrived++;
-	struct spin_stats before = spin_stats(&counter_lock);
-	uint64_t start = cpu_instret();
-	atomic_store_release(&go, 1);
-	add_many(NULL);
+			KCHECK(smp_run_on((uint32_t)i, add_many, &n), "cannot post to hart %d", i);
+	add_many(&n);
 	for (int i = 0; i < MAX_HARTS; i++)
 		if (&harts[i] != this_hart() && harts[i].activity != HART_OFFLINE)
 			KCHECK(smp_join_timeout((uint32_t)i, 600000), "hart %d did not finish", i);
-	uint64_t insns = (cpu_instret() - start) / per_insn;
+	uint64_t insns = (end_instret - start_instret) / per_insn;
 	struct spin_stats after = spin_stats(&counter_lock);
 	uint64_t ops = (uint64_t)n * COUNTER_ROUNDS;
 	uint64_t acq = after.acquisitions - before.acquisitions;
 	uint64_t spins = after.spins - before.spins;
-	ktest_info("harts=%d ops=%lu total=%lu instructions=%lu contended=%lu spins=%lu "
+	ktest_info("harts=%u ops=%lu total=%lu instructions=%lu contended=%lu spins=%lu "
 		   "instret_per_instruction=%lu",
 		   n, ops, counter, insns, after.contended - before.contended, spins, per_insn);
 	KCHECK(counter == ops, "counter is %lu after %lu additions", counter, ops);
 	char name[64];
-	snprintf(name, sizeof name, "lock.counter_%dharts_ops", n);
+	snprintf(name, sizeof name, "lock.counter_%uharts_ops", n);
 	ktest_bench(name, ops * 1000000 / (insns ? insns : 1), "ops/Minsn");
-	snprintf(name, sizeof name, "lock.counter_%dharts_spins", n);
+	snprintf(name, sizeof name, "lock.counter_%uharts_spins", n);
 	ktest_bench(name, spins * 1000 / (acq ? acq : 1), "spins/1000acq");
-	snprintf(name, sizeof name, "lock.counter_%dharts_contended", n);
+	snprintf(name, sizeof name, "lock.counter_%uharts_contended", n);
 	ktest_bench(name, (after.contended - before.contended) * 1000000 / (acq ? acq : 1),
 		    "per_million_acq");
 }
