@@ -90,10 +90,10 @@ KTEST_ALONE(lock, bench_uncontended)
 	spin_unlock(&outer_lock);
 	uint64_t irq = measure(IRQ);
 	ktest_info("instret_per_instruction=%lu harts=%d", per_insn, smp_online());
-	ktest_bench("lock.acquire_release", per_round(plain, empty, per_insn), "instructions");
-	ktest_bench("lock.acquire_release_nested", per_round(nested, empty, per_insn),
+	ktest_bench("lock.acq_rel", per_round(plain, empty, per_insn), "instructions");
+	ktest_bench("lock.acq_rel_nested", per_round(nested, empty, per_insn),
 		    "instructions");
-	ktest_bench("lock.acquire_release_nested_unchecked",
+	ktest_bench("lock.acq_rel_nested_nocheck",
 		    per_round(nested_unchecked, empty, per_insn), "instructions");
 	ktest_bench("lock.irq_push_pop", per_round(irq, empty, per_insn), "instructions");
 }
