@@ -177,3 +177,14 @@ def sleep_while_holding(t):
     t.boot("lock.sleep_while_holding", cpus=PARALLEL).expect_panic(
         r"wait_for_event\(\) may sleep, but hart \d+ holds 1 spinlock, the last "
         r"'test\.sleepy' \(taken at wait_while_holding\+0x[0-9a-f]+\)")
+
+
+@lab.test(points=5)
+def panic_elsewhere(t):
+    """A panic on another hart stops every hart, busy ones included, and ends the run."""
+    run = t.boot("lock.panic_elsewhere", cpus=PARALLEL)
+    info = run.info("lock.panic_elsewhere")
+    run.expect_panic(r"spin_unlock: lock 'test\.elsewhere' is not held; released at "
+                     r"misuse_elsewhere\+0x[0-9a-f]+ on hart " + str(info["panicker"]))
+    if "did not stop" in run.text:
+        raise AssertionError(f"hart {info['bystander']} was not stopped by the panic")

@@ -235,10 +235,17 @@ void smp_stop_others(void)
 	uint64_t deadline = timer_now() + smp_ms_to_ticks(STOP_TIMEOUT_MS);
 	for (int i = 0; i < MAX_HARTS; i++) {
 		struct hart *h = &harts[i];
-		while (h != me && (atomic_load_relaxed(&h->activity) == HART_PARKED ||
-				   atomic_load_relaxed(&h->activity) == HART_WORKING) &&
-		       timer_now() < deadline)
+		uint32_t a;
+		while (h != me &&
+		       ((a = atomic_load_relaxed(&h->activity)) == HART_PARKED || a == HART_WORKING)) {
+			if (timer_now() > deadline) {
+				/* Interrupts off and not polling: powering off will stop it. */
+				printf("sprout: hart %u did not stop within %d ms\n", h->id,
+				       STOP_TIMEOUT_MS);
+				break;
+			}
 			cpu_relax();
+		}
 	}
 }
 

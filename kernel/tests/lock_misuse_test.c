@@ -224,3 +224,25 @@ KTEST_DEATH(lock, sleep_while_holding)
 	wait_for_event(); /* no lock held: fine */
 	wait_while_holding();
 }
+
+/* ---- A panic on another hart stops this one too ---- */
+
+static struct spinlock elsewhere = SPINLOCK_INIT("test.elsewhere");
+
+static SITE void misuse_elsewhere(void *arg)
+{
+	(void)arg;
+	spin_unlock(&elsewhere);
+}
+
+KTEST_DEATH(lock, panic_elsewhere)
+{
+	int other = another_hart();
+	KCHECK(other >= 0, "this test needs two harts (boot with CPUS=2)");
+	KCHECK(cpu_irq_enabled(), "interrupts are off on the boot hart");
+	ktest_info("bystander=%u panicker=%d", this_hart()->id, other);
+	smp_run_on((uint32_t)other, misuse_elsewhere, NULL);
+	/* Busy, interrupts on, never asking whether to stop: only the stop IPI can halt it. */
+	for (;;)
+		cpu_relax();
+}
