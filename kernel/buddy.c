@@ -339,12 +339,12 @@ void *buddy_alloc(struct buddy *b, unsigned order)
 	uintptr_t addr = address_of(b, b->free_head[have]);
 	remove_free_block(b, addr, have);
 
-	// LAB buddy: BEGIN
 	/*
-	 * The block is 2^have pages; the request wants 2^order. Halve it until it fits:
-	 * keep the lower half each time, and free the upper half, which is the lower
-	 * half's buddy, one order down.
+	 * Split: the block at addr has order `have`, the request wants `order`. Halve it
+	 * until it fits, keeping the lower half each time and putting the upper half (the
+	 * lower half's buddy) on the free list one order down.
 	 */
+	// LAB buddy: BEGIN
 	while (have > order) {
 		have--;
 		put_free_block(b, addr + block_bytes(have), have);
@@ -436,12 +436,14 @@ void buddy_free(struct buddy *b, void *block, unsigned order)
 	check_free_request(b, addr, order, MM_CALLER());
 	take_back(b, addr, order);
 
-	// LAB buddy: BEGIN
 	/*
-	 * Merge while the buddy is free as one whole block of the same order (a buddy
-	 * that is split, allocated or outside the managed pages stops the merging). The
-	 * merged block starts at the lower of the two addresses.
+	 * Coalesce: while the buddy of the block at addr is free as one whole block of the
+	 * same order, take it off its free list and merge; the merged block starts at the
+	 * lower of the two addresses. A buddy that is split, allocated or outside the
+	 * managed pages (is_free_block says no) stops the merging, and so does the top
+	 * order. The block is then put on the free list of its final order below.
 	 */
+	// LAB buddy: BEGIN
 	while (order < BUDDY_MAX_ORDER) {
 		uintptr_t buddy = addr ^ block_bytes(order);
 		if (!is_free_block(b, buddy, order))
