@@ -74,6 +74,16 @@ static size_t block_pages(unsigned order)
 	return (size_t)1 << order;
 }
 
+static uintptr_t page_round_down(uintptr_t a)
+{
+	return a & ~(uintptr_t)(PAGE_SIZE - 1);
+}
+
+static uintptr_t page_round_up(uintptr_t a)
+{
+	return page_round_down(a + PAGE_SIZE - 1);
+}
+
 static bool in_span(const struct buddy *b, uintptr_t addr)
 {
 	return addr >= b->base && (addr - b->base) >> PAGE_SHIFT < b->npages;
@@ -187,7 +197,7 @@ static void check_poison(uintptr_t addr, unsigned order, void *caller)
 	size_t damage = mm_poison_find_damage((const void *)addr, bytes, BUDDY_POISON);
 	if (damage == bytes)
 		return;
-	uintptr_t page = (addr + damage) & ~(uintptr_t)(PAGE_SIZE - 1);
+	uintptr_t page = page_round_down(addr + damage);
 	panic("buddy: use after free: page %p was written while free: offset 0x%zx holds "
 	      "0x%02x, not the poison 0x%02x (found when handing out the block %p of order %u "
 	      "to " MM_CALLER_FMT "; the culprit wrote through a stale pointer earlier)",
@@ -206,7 +216,10 @@ static unsigned largest_fitting_order(uintptr_t addr, uintptr_t end)
 	return k;
 }
 
-/* Frees [lo, hi) as the largest aligned blocks that fit; the pages must be tail pages. */
+/*
+ * Frees [lo, hi) as the largest aligned blocks that fit. Caller must own [lo, hi), and
+ * its pages must be tail pages in no list.
+ */
 static void carve_stretch(struct buddy *b, uintptr_t lo, uintptr_t hi)
 {
 	while (lo < hi) {
@@ -261,9 +274,12 @@ static void allocate_metadata(struct buddy *b, buddy_early_alloc_fn early_alloc)
 {
 	size_t bytes = b->npages * sizeof(struct buddy_page);
 	b->pages = early_alloc(bytes, _Alignof(struct buddy_page));
-	b->meta_base = (uintptr_t)b->pages & ~(uintptr_t)(PAGE_SIZE - 1);
-	b->meta_size = (((uintptr_t)b->pages + bytes + PAGE_SIZE - 1) & ~(uintptr_t)(PAGE_SIZE - 1)) -
-		       b->meta_base;
+	if (!b->pages)
+		panic("buddy_init: the early allocator returned no memory for %zu bytes of "
+		      "metadata",
+		      bytes);
+	b->meta_base = page_round_down((uintptr_t)b->pages);
+	b->meta_size = page_round_up((uintptr_t)b->pages + bytes) - b->meta_base;
 	for (size_t i = 0; i < b->npages; i++)
 		b->pages[i] = (struct buddy_page){NO_PAGE, NO_PAGE, PAGE_UNMANAGED, 0, 0, 0};
 }
@@ -324,8 +340,8 @@ static void hand_out(struct buddy *b, uintptr_t addr, unsigned order, void *call
 void *buddy_alloc(struct buddy *b, unsigned order)
 {
 	if (order > BUDDY_MAX_ORDER)
-		panic("buddy_alloc: order %u is above BUDDY_MAX_ORDER %d (called from " MM_CALLER_FMT
-		      ")",
+		panic("buddy_alloc: order %u is above BUDDY_MAX_ORDER %d (called from "
+		      MM_CALLER_FMT ")",
 		      order, BUDDY_MAX_ORDER, MM_CALLER());
 	mm_serial_enter(&b->in_call, "buddy_alloc");
 	unsigned have = order;
@@ -417,7 +433,10 @@ static void check_free_request(const struct buddy *b, uintptr_t addr, unsigned o
 	      (void *)addr, order, (void *)start, head->order, caller);
 }
 
-/* Unmarks the allocated block and accounts for it; it is in no list afterwards. */
+/*
+ * Unmarks the allocated block and accounts for it; it is in no list afterwards. Caller
+ * must have passed the block through check_free_request().
+ */
 static void take_back(struct buddy *b, uintptr_t addr, unsigned order)
 {
 	struct buddy_page *p = page_at(b, addr);
@@ -604,6 +623,6 @@ void buddy_check(const struct buddy *b)
 		free_pages += free_blocks[k] * block_pages(k);
 	}
 	if (free_pages != b->free_pages || free_pages + allocated_pages != b->managed_pages)
-		CHECK_FAIL("%zu free + %zu allocated pages, but %zu free of %zu managed", free_pages,
-			   allocated_pages, b->free_pages, b->managed_pages);
+		CHECK_FAIL("%zu free + %zu allocated pages, but %zu free of %zu managed",
+			   free_pages, allocated_pages, b->free_pages, b->managed_pages);
 }

@@ -269,8 +269,9 @@ static void locate_block(struct kheap *h, const void *p, const char *what, void 
 		      what, p, caller);
 	if (!block->allocated)
 		panic("%s(%p): not allocated: it lies in the free block %p of order %u: a "
-		      "double kfree of a large block, or a pointer kmalloc never returned "
-		      "(called from " MM_CALLER_FMT ")",
+		      "double kfree (its large block or empty slab already went back to the "
+		      "page allocator), or a pointer kmalloc never returned (called from "
+		      MM_CALLER_FMT ")",
 		      what, p, (void *)block->start, block->order, caller);
 	bool slab = block->owner >= OWNER_SLAB(0) && block->owner < OWNER_SLAB(KHEAP_NCLASSES);
 	if (!slab && block->owner != OWNER_LARGE)
@@ -330,6 +331,7 @@ static struct located locate(struct kheap *h, const void *p, const char *what, v
 	return at;
 }
 
+/* Caller must pass an object in use, as locate() found it. */
 static void free_object(struct kheap *h, const struct located *at)
 {
 	struct slab *s = at->slab;
@@ -346,6 +348,7 @@ static void free_object(struct kheap *h, const struct located *at)
 		release_slab(h, c, s);
 }
 
+/* Caller must pass the start of a large block, as locate() found it. */
 static void free_large(struct kheap *h, const struct located *at)
 {
 	h->large_blocks--;

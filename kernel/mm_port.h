@@ -46,7 +46,9 @@ __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...)
 #endif
 #endif
 
+#ifndef PAGE_SHIFT
 #define PAGE_SHIFT 12
+#endif
 _Static_assert((1 << PAGE_SHIFT) == PAGE_SIZE, "PAGE_SHIFT does not match PAGE_SIZE");
 
 /*

@@ -472,7 +472,7 @@ static const struct host_test tests[] = {
 	{"kfree_never_allocated", test_kfree_never_allocated, "already free"},
 	{"double_kfree", test_double_kfree, "double kfree"},
 	{"double_kfree_last_object", test_double_kfree_last_object, "double kfree"},
-	{"double_kfree_large", test_double_kfree_large, "double kfree of a large block"},
+	{"double_kfree_large", test_double_kfree_large, "double kfree (its large block"},
 	{"kfree_interior", test_kfree_interior, "interior pointer"},
 	{"kfree_interior_large", test_kfree_interior_large, "interior pointer"},
 	{"kfree_into_header", test_kfree_into_header, "outside its objects"},
