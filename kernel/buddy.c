@@ -232,6 +232,22 @@ static void carve_stretch(struct buddy *b, uintptr_t lo, uintptr_t hi)
 	}
 }
 
+/* Carves each maximal stretch of managed pages; runs that touch form one stretch. */
+static void carve_all(struct buddy *b)
+{
+	for (size_t i = 0; i < b->npages;) {
+		if (b->pages[i].state == PAGE_UNMANAGED) {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j < b->npages && b->pages[j].state == PAGE_TAIL)
+			j++;
+		carve_stretch(b, address_of(b, (uint32_t)i), address_of(b, (uint32_t)j));
+		i = j;
+	}
+}
+
 static void check_runs(const struct buddy_run *runs, size_t nruns)
 {
 	if (nruns == 0)
@@ -304,19 +320,7 @@ void buddy_init(struct buddy *b, const struct buddy_run *runs, size_t nruns,
 	claim_runs(b, runs, nruns);
 	exclude_metadata(b);
 
-	/* Carve each maximal stretch of managed pages; adjacent runs form one stretch. */
-	for (size_t i = 0; i < b->npages;) {
-		if (b->pages[i].state == PAGE_UNMANAGED) {
-			i++;
-			continue;
-		}
-		size_t j = i;
-		while (j < b->npages && b->pages[j].state == PAGE_TAIL)
-			j++;
-		carve_stretch(b, address_of(b, (uint32_t)i), address_of(b, (uint32_t)i) +
-							   ((j - i) << PAGE_SHIFT));
-		i = j;
-	}
+	carve_all(b);
 	b->managed_pages = b->free_pages;
 	if (b->managed_pages == 0)
 		panic("buddy_init: no page left to manage once the metadata is placed");
