@@ -3,7 +3,8 @@
 #   make            build build/kernel.elf
 #   make qemu       boot it in QEMU (Ctrl-A X quits); CPUS=n, KARGS='test=bump'
 #   make qemu-gdb   boot it stopped, waiting for gdb-multiarch on port $(GDBPORT)
-#   make grade      grade the lab of this branch (LAB=bump, LAB=all, TEST=align)
+#   make grade      grade the lab of this branch (LAB=bump, LAB=all, TEST=align,
+#                   GRADEFLAGS='-j 4 --json results.json')
 #   make test       the whole test suite (what CI runs)
 #   make labs       generate the student and solution branches of every lab
 #   make bench      print figures (no pass/fail)
@@ -24,7 +25,7 @@ KARGS   ?=
 QEMUEXTRA ?=
 GDBPORT ?= 1234
 
-BUILD   := build
+BUILD   ?= build
 KERNEL  := $(BUILD)/kernel.elf
 
 ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -mno-relax
@@ -33,12 +34,21 @@ CFLAGS  := $(ARCHFLAGS) -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	   -fno-pie -fno-omit-frame-pointer \
 	   -fno-strict-aliasing -fno-toplevel-reorder -fno-optimize-sibling-calls -MMD -MP -Ikernel
 ASFLAGS := $(ARCHFLAGS) -g -Ikernel -MMD -MP
-LDFLAGS := $(ARCHFLAGS) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments -Wl,--no-relax \
+# libgcc's multilib for soft-float rv64 is selected by the plain ISA string.
+LIBGCC_ARCH := -march=rv64imac -mabi=lp64 -mcmodel=medany
+LDFLAGS := $(LIBGCC_ARCH) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments -Wl,--no-relax \
 	   -T kernel/kernel.ld
 
 KSRCS := $(wildcard kernel/*.c kernel/hal/*.c kernel/lib/*.c kernel/tests/*.c) \
-	 $(wildcard kernel/*.S kernel/hal/*.S)
+	 $(wildcard kernel/*.S kernel/hal/*.S kernel/tests/*.S)
 KOBJS := $(patsubst kernel/%,$(BUILD)/%.o,$(KSRCS))
+
+# `make -s` stays silent; otherwise one short line per file.
+ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+say := @true
+else
+say := @echo
+endif
 
 QEMUOPTS = -machine virt -bios default -nographic -no-reboot -m $(MEM) -smp $(CPUS) \
 	   -kernel $(KERNEL)
@@ -50,12 +60,12 @@ kernel: $(KERNEL)
 
 $(BUILD)/%.c.o: kernel/%.c Makefile
 	@mkdir -p $(dir $@)
-	@echo "  CC      $<"
+	$(say) "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/%.S.o: kernel/%.S Makefile
 	@mkdir -p $(dir $@)
-	@echo "  AS      $<"
+	$(say) "  AS      $<"
 	@$(CC) $(ASFLAGS) -c $< -o $@
 
 # The kernel carries its own symbol table so that panics and trap reports can name
@@ -65,12 +75,12 @@ $(BUILD)/ksyms-empty.S: kernel/scripts/mksyms.py
 	@mkdir -p $(BUILD)
 	@$(PYTHON) kernel/scripts/mksyms.py --empty > $@
 $(BUILD)/kernel-pass1.elf: $(KOBJS) $(BUILD)/ksyms-empty.S kernel/kernel.ld
-	@echo "  LD      $@"
+	$(say) "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms-empty.S -lgcc
 $(BUILD)/ksyms.S: $(BUILD)/kernel-pass1.elf kernel/scripts/mksyms.py
 	@$(NM) -n --defined-only $< | $(PYTHON) kernel/scripts/mksyms.py > $@
 $(KERNEL): $(KOBJS) $(BUILD)/ksyms.S kernel/kernel.ld
-	@echo "  LD      $@"
+	$(say) "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms.S -lgcc
 	@$(NM) -n --defined-only $(BUILD)/kernel-pass1.elf | grep ' [Tt] ' > $(BUILD)/text1.sym
 	@$(NM) -n --defined-only $@ | grep ' [Tt] ' > $(BUILD)/text2.sym
@@ -97,7 +107,7 @@ print-qemu:
 	@echo $(QEMU) $(QEMUOPTS)
 
 grade: kernel
-	$(PYTHON) grade/grade.py $(if $(LAB),--lab $(LAB)) $(TEST)
+	$(PYTHON) grade/grade.py $(if $(LAB),--lab $(LAB)) $(GRADEFLAGS) $(TEST)
 
 test:
 	$(PYTHON) grade/testsuite.py

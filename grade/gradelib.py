@@ -1,0 +1,483 @@
+"""Sprout's grading framework: boots the kernel in QEMU and judges what it prints.
+
+A lab's grader, grade/lab_<name>.py, makes a Lab and lists its tests; each test boots
+the kernel with t.boot(...) and states what the run must show (run.expect_pass,
+run.expect_panic, run.expect). The contract between kernel and grader is
+docs/protocol.md. process.py runs one QEMU; grade.py is the command line.
+"""
+
+import concurrent.futures
+import contextlib
+import importlib.util
+import os
+import re
+import secrets
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+# Lab files (`from gradelib import Lab`) and process.py are found beside this file.
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
+from process import MAX_CONSOLE, run_process  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TIMEOUT = 30.0  # seconds per boot, before --timeout-scale
+TAIL_LINES = 25
+
+EXIT_MEANING = {0: "clean shutdown", 1: "panic", 2: "a test failed",
+                3: "reached code a lab has not implemented yet"}
+
+
+# ---------------------------------------------------------------- registering tests
+
+class GradeFailure(Exception):
+    """An expectation that was not met: what came out, what was expected, on which run."""
+
+    def __init__(self, got, expected=None, run=None):
+        super().__init__(got)
+        self.got, self.expected, self.run = got, expected, run
+
+
+class Test:
+    """One graded test: a function of a Context, worth some points."""
+
+    def __init__(self, lab, name, points, func):
+        self.lab, self.name, self.points, self.func = lab, name, points, func
+        self.doc = (func.__doc__ or "").strip().split("\n")[0]
+
+    @property
+    def full_name(self):
+        return f"{self.lab}/{self.name}"
+
+
+class Lab:
+    """The graded tests of one lab, in the order they are registered:
+
+        lab = Lab("bump")
+
+        @lab.test(points=10)
+        def align(t):
+            t.boot("bump.align").expect_pass()
+    """
+
+    def __init__(self, name):
+        self.name = name
+        self.tests = []
+
+    def test(self, points):
+        """Decorator: registers the function as a test named after it."""
+        def register(func):
+            if any(t.name == func.__name__ for t in self.tests):
+                raise ValueError(f"lab {self.name}: two tests named {func.__name__}")
+            self.tests.append(Test(self.name, func.__name__, points, func))
+            return func
+        return register
+
+
+def load_lab(name, root=ROOT):
+    """Imports root/grade/lab_<name>.py and returns the Lab it defines."""
+    path = Path(root) / "grade" / f"lab_{name}.py"
+    spec = importlib.util.spec_from_file_location(f"sprout_lab_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    labs = [v for v in vars(module).values() if isinstance(v, Lab)]
+    if len(labs) != 1 or labs[0].name != name:
+        raise ValueError(f"{path} must define exactly one Lab named {name!r}")
+    return labs[0]
+
+
+# ---------------------------------------------------------------- judging one boot
+
+_KTEST = re.compile(r"^KTEST (\S+) ([A-Z]+)\s?(.*)$")
+_FRAME = re.compile(r"^\s*#(\d+)\s+(0x[0-9a-fA-F]+)")
+
+
+def _number(text):
+    """INFO and BENCH values: ints (decimal or 0x hex) and floats become numbers."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return int(text, 16) if text[:2].lower() == "0x" else float(text)
+    except ValueError:
+        return text
+
+
+def _quote(text):
+    """Single-quotes for the shell, always, so commands look the same every time."""
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def describe_status(status):
+    if status is None:
+        return "none (QEMU was stopped)"
+    if status < 0:
+        return f"killed by signal {-status}"
+    return f"{status} ({EXIT_MEANING.get(status, 'unknown meaning')})"
+
+
+class Run:
+    """One boot of the kernel: its console, its exit status, and checks on them.
+    Only KTEST lines carrying this run's token count; others are output like any."""
+
+    def __init__(self, tests, token, kargs, cpus, options, inputs, until, timeout,
+                 text, status, stopped, seconds):
+        self.tests, self.token, self.kargs, self.cpus = tests, token, kargs, cpus
+        self.options, self.inputs, self.until, self.timeout = options, inputs, until, timeout
+        self.lines = text.splitlines()
+        self.text = "\n".join(self.lines)
+        self.status, self.stopped, self.seconds = status, stopped, seconds
+        self._cursor = 0
+        self._events = []  # (line index, verb, subject, rest) of this run's KTEST lines
+        for i, line in enumerate(self.lines):
+            m = _KTEST.match(line.rstrip())
+            if m and m.group(1) == token:
+                rest = m.group(3)
+                subject = re.match(r"[^\s:]*", rest).group()
+                self._events.append((i, m.group(2), subject, rest))
+
+    @property
+    def timed_out(self):
+        return self.stopped == "timeout"
+
+    def events(self, verbs, test=None):
+        """This run's KTEST lines with these verbs, about `test` (a suite covers its tests)."""
+        def about(subject):
+            return test is None or subject == test or \
+                ("." not in test and subject.startswith(test + "."))
+        return [e for e in self._events if e[1] in verbs and about(e[2])]
+
+    def panics(self):
+        """(line index, message) of every `panic: ` line."""
+        return [(i, l[7:].strip()) for i, l in enumerate(self.lines) if l.startswith("panic: ")]
+
+    def _fail(self, got, expected):
+        raise GradeFailure(got, expected, self)
+
+    def _stopped_why(self):
+        return {"timeout": f"no end after {self.timeout:g} s: QEMU was stopped (timeout)",
+                "interrupted": "the run was interrupted",
+                "output": f"over {MAX_CONSOLE >> 20} MB of console output: QEMU was stopped",
+                "until": f"QEMU was stopped once /{self.until}/ appeared"}[self.stopped]
+
+    def _ignored_hint(self):
+        ignored = any(_KTEST.match(l) and not l.startswith(f"KTEST {self.token} ")
+                      for l in self.lines)
+        return "; KTEST lines with another token were ignored" if ignored else ""
+
+    def expect_pass(self, *tests):
+        """START and PASS for each test (default: those booted), then DONE, no panic,
+        exit status 0. A suite name (`bump`) needs every test of it that started to pass."""
+        tests = tests or tuple(self.tests)
+        expected = (f"START and PASS for {', '.join(tests)} with this run's token, "
+                    "then DONE, no panic, and exit status 0")
+        for test in tests:
+            # A suite lists its death tests as SKIP; a test named in full must not skip.
+            for i, verb, subject, _ in self.events(("FAIL", "SKIP"), test):
+                if verb == "FAIL" or subject == test:
+                    self._fail(f"the kernel printed: {self.lines[i].strip()}", expected)
+        if self.panics():
+            self._fail(f"a panic: {self.panics()[0][1]}", expected)
+        if self.stopped:
+            self._fail(self._stopped_why(), expected)
+        last = -1
+        for test in tests:
+            started = self.events(("START",), test)
+            if not started:
+                self._fail(f"{test} never started (no START line){self._ignored_hint()}",
+                           expected)
+            passed = {e[2]: e[0] for e in self.events(("PASS",), test)}
+            for _, _, name, _ in started:
+                if name not in passed:
+                    self._fail(f"{name} started but never printed PASS", expected)
+                last = max(last, passed[name])
+        if not any(e[0] > last for e in self.events(("DONE",))):
+            self._fail("no DONE line after the results: the kernel did not finish its tests",
+                       expected)
+        if self.status != 0:
+            self._fail(f"exit status {describe_status(self.status)}", expected)
+
+    def expect_panic(self, pattern, test=None):
+        """START for the death test, then a panic whose message matches pattern, then exit
+        status 1. Returns the re.Match of the panic message."""
+        test = test or self.tests[0]
+        expected = f"START {test}, then a panic matching /{pattern}/, and exit status 1"
+        started = self.events(("START",), test)
+        if not started:
+            self._fail(f"{test} never started (no START line){self._ignored_hint()}", expected)
+        if self.events(("PASS",), test):
+            self._fail(f"{test} printed PASS, but it should have panicked", expected)
+        panics = [msg for i, msg in self.panics() if i > started[0][0]]
+        match = next(filter(None, (re.search(pattern, msg) for msg in panics)), None)
+        if not match:
+            if panics:
+                self._fail(f"a panic that does not match: {panics[0]}", expected)
+            if self.stopped:
+                self._fail(self._stopped_why() + ", without a panic", expected)
+            self._fail(f"no panic; exit status {describe_status(self.status)}", expected)
+        if self.status != 1:
+            why = self._stopped_why() if self.stopped else describe_status(self.status)
+            self._fail(f"the panic matched, but exit status {why}", expected)
+        return match
+
+    def expect(self, regex, flags=0):
+        """The next match of regex on the console after the previous expect's match."""
+        line = self.text.count("\n", 0, self._cursor) + 1
+        where = "the start" if self._cursor == 0 else f"line {line}"
+        match = re.compile(regex, flags | re.M).search(self.text, self._cursor)
+        if not match:
+            self._fail("no such output", f"/{regex}/ on the console after {where}")
+        self._cursor = match.end()
+        return match
+
+    def infos(self, test):
+        """One dict per INFO line of test (key=value words; numbers converted)."""
+        return [{k: _number(v) for k, _, v in (w.partition("=") for w in rest.split()[1:])}
+                for *_, rest in self.events(("INFO",), test)]
+
+    def info(self, test):
+        """All INFO key=value pairs of test merged into one dict (later lines win)."""
+        infos = self.infos(test)
+        if not infos:
+            self._fail(f"no INFO line for {test}{self._ignored_hint()}",
+                       f"INFO lines from {test} with this run's token")
+        return {k: v for d in infos for k, v in d.items()}
+
+    def bench(self):
+        """(name, value, unit) of every BENCH line."""
+        return [(w[0], _number(w[1]), w[2] if len(w) > 2 else "")
+                for w in (e[3].split(None, 2) for e in self.events(("BENCH",))) if len(w) > 1]
+
+    def reproduce(self):
+        """The `make qemu` command that boots the same way."""
+        words = ["make", "qemu", f"CPUS={self.cpus}", f"KARGS={_quote(self.kargs)}"]
+        if self.options:
+            words.append(f"QEMUEXTRA={_quote(shlex.join(self.options))}")
+        return " ".join(words)
+
+    def report(self, symbolize):
+        """Lines telling what this run did: console tail, backtrace, how to rerun it."""
+        tail = self.lines[-TAIL_LINES:]
+        end = self._stopped_why() if self.stopped else \
+            f"exit status {describe_status(self.status)}"
+        out = [f"console (last {len(tail)} of {len(self.lines)} lines; {end}):"]
+        out += [f"  | {line}" for line in tail]
+        frames = symbolize([l for l in self.lines if _FRAME.match(l)])
+        if frames:
+            out += ["backtrace:"] + [f"  {f}" for f in frames]
+        out += ["reproduce this boot:", f"  {self.reproduce()}"]
+        out += [f"  then type {data!r} once /{regex}/ appears" for regex, data in self.inputs]
+        return out
+
+
+# ---------------------------------------------------------------- sessions and tests
+
+class Context:
+    """What a test function receives as `t`: boots the kernel and keeps its runs."""
+
+    def __init__(self, session, test):
+        self.session, self.test, self.runs = session, test, []
+
+    def boot(self, tests, **options):
+        """Session.boot, keeping the run so that a failure can show it."""
+        run = self.session.boot(tests, **options)
+        self.runs.append(run)
+        return run
+
+    def fail(self, got, expected=None):
+        """Fails the test, saying what came out and what was expected."""
+        raise GradeFailure(got, expected)
+
+    def check(self, condition, got, expected=None):
+        """Fails the test with got/expected unless condition holds."""
+        if not condition:
+            raise GradeFailure(got, expected)
+
+
+class Result:
+    """How one test went; output explains a failure."""
+
+    def __init__(self, test, passed, seconds, output):
+        self.test, self.passed, self.seconds, self.output = test, passed, seconds, output
+
+    @property
+    def score(self):
+        return self.test.points if self.passed else 0
+
+
+class _Cores:
+    """Host cores lent to running QEMUs, so that parallel tests never run more
+    multi-threaded harts than there are cores: starved harts hide races and slow down."""
+
+    def __init__(self, total):
+        self.total, self.free = total, total
+        self._cond = threading.Condition()
+
+    @contextlib.contextmanager
+    def hold(self, n):
+        n = max(1, min(n, self.total))
+        with self._cond:
+            self._cond.wait_for(lambda: self.free >= n)
+            self.free -= n
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.free += n
+                self._cond.notify_all()
+
+
+def make_print_qemu(root):
+    """The QEMU command from `make print-qemu CPUS=n`, as a list of words."""
+    def command(cpus):
+        done = subprocess.run(["make", "-s", "--no-print-directory", "print-qemu",
+                               f"CPUS={cpus}"], cwd=root, capture_output=True, text=True)
+        lines = done.stdout.strip().splitlines()
+        if done.returncode != 0 or not lines:
+            raise GradeFailure(f"`make print-qemu` failed: {done.stderr.strip()}",
+                               "the QEMU command from `make print-qemu`")
+        return shlex.split(lines[-1])
+    return command
+
+
+class Session:
+    """Settings and shared state of one grading: where the tree is, how QEMU is started
+    (replaceable for the grader's own tests), timeouts, parallelism, Ctrl-C."""
+
+    def __init__(self, root=ROOT, qemu_command=None, jobs=None, timeout_scale=1.0,
+                 build_command=("make", "-s", "kernel"),
+                 addr2line="riscv64-unknown-elf-addr2line"):
+        self.root = Path(root)
+        self.kernel = self.root / "build" / "kernel.elf"
+        self.qemu_command = qemu_command or make_print_qemu(self.root)
+        self.jobs = jobs or os.cpu_count() or 1
+        self.timeout_scale = timeout_scale
+        self.build_command = list(build_command)
+        self.addr2line = addr2line
+        self.cancel = threading.Event()
+        self.cores = _Cores(os.cpu_count() or 1)
+        self._qemu = {}
+        self._lock = threading.Lock()
+
+    def build(self):
+        """Builds the kernel; True if it built."""
+        return subprocess.run(self.build_command, cwd=self.root).returncode == 0
+
+    def qemu_base(self, cpus):
+        """The QEMU command for this many harts, without -append (asked once per count)."""
+        with self._lock:
+            if cpus not in self._qemu:
+                self._qemu[cpus] = list(self.qemu_command(cpus))
+            return list(self._qemu[cpus])
+
+    def boot(self, tests, cpus=1, icount=None, timeout=None, extra_args="", qemu_extra=(),
+             input=(), until=None):
+        """Boots the kernel once to run kernel tests `tests` (an id or a list of ids) and
+        returns the Run. icount: "shift=3" or 3 (guest time from instruction counts);
+        input: (regex, bytes) pairs typed once regex appears; until: stop QEMU once this
+        regex appears on the console (the run then has no exit status)."""
+        ids = [tests] if isinstance(tests, str) else list(tests)
+        token = secrets.token_hex(8)
+        kargs = " ".join(filter(None, [f"test={','.join(ids)}", f"token={token}", extra_args]))
+        options = [] if icount is None else \
+            ["-icount", f"shift={icount}" if isinstance(icount, int) else icount]
+        options += shlex.split(qemu_extra) if isinstance(qemu_extra, str) else list(qemu_extra)
+        seconds = (timeout or DEFAULT_TIMEOUT) * self.timeout_scale
+        command = self.qemu_base(cpus) + ["-append", kargs] + options
+        # With -icount QEMU runs every hart on one host thread.
+        with self.cores.hold(1 if icount is not None else cpus):
+            if self.cancel.is_set():
+                raise GradeFailure("the run was interrupted")
+            try:
+                result = run_process(command, seconds, input, until, self.cancel, self.root)
+            except OSError as e:
+                raise GradeFailure(f"QEMU did not start: {e}", f"to run {shlex.join(command)}")
+        return Run(ids, token, kargs, cpus, options, list(input), until, seconds, *result)
+
+    def symbolize(self, frames):
+        """File and line of each `#N 0x...` backtrace line, through addr2line."""
+        if not frames:
+            return []
+        if not shutil.which(self.addr2line) or not self.kernel.exists():
+            return [f"({self.addr2line} or {self.kernel.name} missing: no file and line)"]
+        out = []
+        for frame in frames:
+            number, addr = _FRAME.match(frame).groups()
+            # Frames hold return addresses; one byte earlier is inside the call itself.
+            try:
+                where = subprocess.run(
+                    [self.addr2line, "-f", "-i", "-p", "-e", str(self.kernel),
+                     hex(int(addr, 16) - 1)], capture_output=True, text=True, timeout=10).stdout
+            except (OSError, subprocess.SubprocessError):
+                where = "?"
+            where = where.strip().replace(f"{self.root}/", "").splitlines() or ["?"]
+            out += [f"#{number} {addr} {where[0]}"] + [f"     {w.strip()}" for w in where[1:]]
+        return out
+
+    def run_one(self, test):
+        """Runs one test; any exception fails it, with the report of the run concerned."""
+        ctx, start = Context(self, test), time.monotonic()
+        try:
+            test.func(ctx)
+            return Result(test, True, time.monotonic() - start, "")
+        except (GradeFailure, AssertionError) as e:
+            got = getattr(e, "got", None) or str(e) or "an assertion failed"
+            lines = ([f"expected: {e.expected}"] if getattr(e, "expected", None) else [])
+            lines.append(f"got:      {got}")
+            run = getattr(e, "run", None) or (ctx.runs[-1] if ctx.runs else None)
+        except Exception:  # a bug in the test or the grader: show where
+            lines = ["the test raised an error:"] + traceback.format_exc().rstrip().splitlines()
+            run = ctx.runs[-1] if ctx.runs else None
+        if run is not None:
+            lines += run.report(self.symbolize)
+        lines += ["rerun this graded test:", f"  make grade LAB={test.lab} TEST={test.name}"]
+        return Result(test, False, time.monotonic() - start, "\n".join(lines))
+
+    def run_tests(self, tests, out=None):
+        """Runs tests in parallel, printing each as it ends; returns the Results in the
+        order of tests. On Ctrl-C, stops every QEMU before passing the interrupt on."""
+        out = out or sys.stdout
+        width = max((len(t.full_name) for t in tests), default=0)
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs)
+        futures = {pool.submit(self.run_one, t): i for i, t in enumerate(tests)}
+        results = [None] * len(tests)
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                result = results[futures[future]] = future.result()
+                print_result(result, width, out)
+        except KeyboardInterrupt:
+            self.cancel.set()  # running boots see it within POLL and kill their QEMU
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
+        return results
+
+
+# ---------------------------------------------------------------- reporting
+
+def print_result(result, width, out):
+    """One line per test, failure details indented beneath it."""
+    verdict = "PASS" if result.passed else "FAIL"
+    print(f"{result.test.full_name:<{width}}  {verdict}  {result.score:>3}/{result.test.points:<3}"
+          f" {result.seconds:6.1f}s", file=out)
+    for line in result.output.splitlines():
+        print(f"    {line}", file=out)
+    out.flush()
+
+
+def print_summary(results, out=None):
+    """The score, then `N passed, N failed` as the very last line."""
+    out = out or sys.stdout
+    passed = sum(r.passed for r in results)
+    print(f"Score: {sum(r.score for r in results)}/{sum(r.test.points for r in results)}",
+          file=out)
+    print(f"{passed} passed, {len(results) - passed} failed", file=out)
+

@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""Proves that every lab's generated branches behave as the course promises.
+
+Clones the committed HEAD into a temporary directory, generates the branches there, and
+for each lab checks that the solution branch builds and gets full marks on its lab and
+every earlier one, while the student branch builds, fails every test of its own lab,
+passes every earlier lab, stops at the lab's handout when booted with no test, and
+carries no fence marker. Prints one `ok - ...` or `FAIL - ...` line per check and ends
+with `N passed, N failed`. `make test` runs it.
+"""
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import labs as labtool  # noqa: E402  (the sibling module, found through the line above)
+
+BUILD_TIMEOUT = 900
+# The grader has its own per-test timeouts; this only stops a grader that hangs.
+GRADE_TIMEOUT = 900
+BOOT_TIMEOUT = 30
+TAIL_LINES = 25
+
+
+class Run:
+    def __init__(self, status, output, timed_out):
+        self.status = status
+        self.output = output
+        self.timed_out = timed_out
+
+    def describe(self):
+        if self.timed_out:
+            return "timed out"
+        return "exit status %s" % self.status
+
+
+def run(cmd, cwd, timeout):
+    """Runs cmd in its own process group with stdin closed; always kills the group after."""
+    try:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                env=labtool.git_env())
+    except OSError as e:
+        return Run(None, "cannot run %s: %s" % (cmd[0], e), False)
+    timed_out = False
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill_group(proc.pid)
+        out, _ = proc.communicate()
+    finally:
+        # QEMU or a grader's children may outlive the command that started them.
+        _kill_group(proc.pid)
+    return Run(proc.returncode, out.decode("utf-8", "replace"), timed_out)
+
+
+def _kill_group(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def tail(text, lines=TAIL_LINES):
+    kept = [l for l in text.rstrip().splitlines()][-lines:]
+    if not kept:
+        return "    (no output)"
+    return "\n".join("    | " + l for l in kept)
+
+
+class Report:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def ok(self, what):
+        self.passed += 1
+        print("ok - %s" % what, flush=True)
+
+    def fail(self, what, why):
+        self.failed += 1
+        print("FAIL - %s: %s" % (what, why), flush=True)
+
+    def check(self, what, why):
+        """Records a check that failed when `why` is a message, passed when it is None."""
+        if why:
+            self.fail(what, why)
+        else:
+            self.ok(what)
+        return not why
+
+
+class Verifier:
+    def __init__(self, workdir, clone, jobs, report):
+        self.workdir = workdir
+        self.clone = clone
+        self.jobs = jobs
+        self.report = report
+
+    def worktree(self, branch):
+        path = os.path.join(self.workdir, branch.replace("/", "-"))
+        labtool.git(self.clone, "worktree", "add", "-q", "--detach", path, branch)
+        return path
+
+    def grade(self, tree, lab):
+        """Runs the grader on one lab; returns (Run, tests or None, why-not-parsed)."""
+        out = os.path.join(self.workdir, "grade-%s.json" % os.path.basename(tree))
+        if os.path.exists(out):
+            os.unlink(out)
+        cmd = [sys.executable, "grade/grade.py", "--lab", lab.name, "--json", out]
+        if self.jobs:
+            cmd += ["-j", str(self.jobs)]
+        result = run(cmd, tree, GRADE_TIMEOUT)
+        if not os.path.exists(out):
+            return result, None, "the grader wrote no JSON report (%s)\n%s" % (
+                result.describe(), tail(result.output))
+        try:
+            with open(out) as f:
+                doc = json.load(f)
+            tests = doc["tests"]
+            if not isinstance(tests, list):
+                raise ValueError("'tests' is not a list")
+            for t in tests:
+                t["name"], t["status"]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            return result, None, "unusable JSON report from the grader (%s; %s)\n%s" % (
+                e, result.describe(), tail(result.output))
+        return result, tests, None
+
+    def markers(self, branch, lab):
+        """Why the branch has a fence marker or the wrong labs/current, or None."""
+        commit = labtool.rev_parse(self.clone, "refs/heads/%s^{commit}" % branch)
+        source = labtool.CommitSource(self.clone, commit)
+        found = []
+        for path in source.paths:
+            data = source.read(path)
+            # Markdown may show markers as examples; everything else must be clean.
+            if data is None or b"\0" in data or path.lower().endswith(".md"):
+                continue
+            for line in labtool.marker_lines(labtool.decode(data)):
+                found.append("%s:%d" % (path, line))
+        if found:
+            return "fence markers remain at %s" % ", ".join(found[:20])
+        current = source.read(labtool.CURRENT_PATH)
+        if current != (lab.name + "\n").encode():
+            return "%s holds %r, expected %r" % (labtool.CURRENT_PATH, current, lab.name + "\n")
+        return None
+
+    def build(self, branch, tree):
+        result = run(["make", "-s", "kernel"], tree, BUILD_TIMEOUT)
+        why = None
+        if result.status != 0:
+            why = "%s\n%s" % (result.describe(), tail(result.output))
+        return self.report.check("%s: make -s kernel" % branch, why)
+
+    def all_pass(self, branch, tree, lab):
+        what = "%s: every %s test passes" % (branch, lab.name)
+        result, tests, why = self.grade(tree, lab)
+        if why is None and not tests:
+            why = "the grader ran no tests (%s)\n%s" % (result.describe(), tail(result.output))
+        if why is None:
+            failing = [t for t in tests if t["status"] != "passed"]
+            if failing:
+                why = "%d of %d failed: %s\n%s" % (
+                    len(failing), len(tests), ", ".join(t["name"] for t in failing),
+                    tail(str(failing[0].get("output", ""))))
+            elif result.status != 0:
+                why = "every test passed but the grader says %s\n%s" % (
+                    result.describe(), tail(result.output))
+        if why is None:
+            what += " (%d test%s)" % (len(tests), "" if len(tests) == 1 else "s")
+        self.report.check(what, why)
+
+    def all_fail(self, branch, tree, lab):
+        result, tests, why = self.grade(tree, lab)
+        if why is None and not tests:
+            why = "the grader ran no tests (%s)\n%s" % (result.describe(), tail(result.output))
+        if why is not None:
+            self.report.fail("%s: every %s test fails on the stub" % (branch, lab.name), why)
+            return
+        for t in tests:
+            what = "%s: %s fails on the stub" % (branch, t["name"])
+            if t["status"] == "passed":
+                self.report.fail(what, "it passes, so it does not test the work of lab %s"
+                                 % lab.name)
+            else:
+                self.report.ok(what)
+
+    def boot(self, branch, tree, lab):
+        expected = "see %s" % lab.handout
+        what = "%s: booting with no test stops with exit status 3 and '%s'" % (branch, expected)
+        printed = run(["make", "-s", "print-qemu", "CPUS=1"], tree, 60)
+        lines = [l for l in printed.output.splitlines() if l.strip()]
+        if printed.status != 0 or not lines:
+            self.report.fail(what, "make -s print-qemu CPUS=1: %s\n%s"
+                             % (printed.describe(), tail(printed.output)))
+            return
+        result = run(shlex.split(lines[-1]), tree, BOOT_TIMEOUT)
+        problems = []
+        if not any(expected in line for line in result.output.splitlines()):
+            problems.append("no line says '%s'" % expected)
+        if result.timed_out:
+            problems.append("QEMU still ran after %d s" % BOOT_TIMEOUT)
+        elif result.status != 3:
+            problems.append("QEMU exited with status %s, not 3" % result.status)
+        why = None
+        if problems:
+            why = "%s\n%s" % ("; ".join(problems), tail(result.output))
+        self.report.check(what, why)
+
+    def verify_lab(self, labs, lab):
+        earlier = [l for l in labs if l.number < lab.number]
+        for branch, student in ((lab.solution_branch, False), (lab.student_branch, True)):
+            try:
+                tree = self.worktree(branch)
+            except labtool.LabsError as e:
+                self.report.fail("%s: check out" % branch, str(e))
+                continue
+            self.report.check("%s: no fence marker, %s names %s"
+                              % (branch, labtool.CURRENT_PATH, lab.name),
+                              self.markers(branch, lab))
+            if not self.build(branch, tree):
+                continue
+            for other in earlier:
+                self.all_pass(branch, tree, other)
+            if student:
+                self.all_fail(branch, tree, lab)
+                self.boot(branch, tree, lab)
+            else:
+                self.all_pass(branch, tree, lab)
+
+
+def prepare(repo, workdir, report):
+    """Clones repo's committed HEAD and generates the branches; returns the clone or None."""
+    head = labtool.rev_parse(repo, "HEAD^{commit}")
+    if head is None:
+        report.fail("clone the committed HEAD", "%s has no commit yet" % repo)
+        return None
+    if labtool.dirty(repo):
+        print("verify.py: warning: uncommitted changes in %s are not verified (only HEAD %s is)"
+              % (repo, head[:12]), file=sys.stderr, flush=True)
+    clone = os.path.join(workdir, "repo")
+    try:
+        # Fetching HEAD itself works even when it is detached or not on any branch.
+        labtool.git(workdir, "init", "-q", clone)
+        labtool.git(clone, "fetch", "-q", "--no-tags", os.path.abspath(repo), head)
+        labtool.git(clone, "checkout", "-q", "--detach", head)
+    except labtool.LabsError as e:
+        report.fail("clone the committed HEAD", str(e))
+        return None
+    report.ok("clone the committed HEAD (%s)" % head[:12])
+    result = run([sys.executable, "labs/labs.py", "generate"], clone, 300)
+    if result.status != 0:
+        report.fail("generate the lab branches", "%s\n%s" % (result.describe(), tail(result.output)))
+        return None
+    report.ok("generate the lab branches")
+    return clone
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="verify.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--labs", help="only these labs (comma-separated names or numbers)")
+    parser.add_argument("-j", "--jobs", type=int, help="passed to the grader")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--repo", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                       os.pardir),
+                        help="the repository to verify (default: the one holding this script)")
+    args = parser.parse_args(argv)
+    report = Report()
+    workdir = tempfile.mkdtemp(prefix="sprout-verify-")
+    try:
+        repo = labtool.repo_toplevel(args.repo)
+        clone = prepare(repo, workdir, report)
+        if clone is not None:
+            with open(os.path.join(clone, labtool.CATALOG_PATH), "rb") as f:
+                labs, problems = labtool.parse_catalog(f.read())
+            if problems:
+                report.fail("read the catalog", "; ".join(str(p) for p in problems))
+            else:
+                verifier = Verifier(workdir, clone, args.jobs, report)
+                for lab in labtool.select_labs(labs, args.labs):
+                    verifier.verify_lab(labs, lab)
+    except labtool.LabsError as e:
+        report.fail("verify", str(e))
+    finally:
+        if args.keep:
+            print("kept %s" % workdir, file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print("%d passed, %d failed" % (report.passed, report.failed))
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
