@@ -1,8 +1,9 @@
 """What `make bench` runs: prints figures about the tree, never a pass or a fail.
 
 Figures: clean build time, boot-to-banner time (median of several boots), the
-in-kernel benchmarks listed in KERNEL_BENCHES (every BENCH line they print), and the
-time of a full `make grade LAB=all`.
+in-kernel benchmarks listed in KERNEL_BENCHES (every BENCH line they print), the
+allocators' host benchmark (`make hostbench`, operations per second of the host), and
+the time of a full `make grade LAB=all`.
 """
 
 import argparse
@@ -91,6 +92,17 @@ def kernel_benches(session):
             print(f"  ({run.kargs}: {len(figures)} figures, {end}; try {run.reproduce()})")
 
 
+def host_benches():
+    """The allocators built for the host (kernel/hosttest/bench_host.c): its lines as is."""
+    seconds, status, output = timed(["make", "-s", "hostbench"])
+    lines = [l for l in output.splitlines() if l.startswith("bench: ")]
+    print(f"host benchmarks of the allocators (make hostbench, {seconds:.1f} s):")
+    for line in lines:
+        print(f"  {line[len('bench: '):]}")
+    if status != 0 or not lines:
+        print(f"  (make hostbench: exit status {status}, {len(lines)} figures)")
+
+
 def full_grade():
     seconds, _, output = timed(["make", "-s", "grade", "LAB=all"])
     score = [l for l in output.splitlines() if l.startswith("Score: ")]
@@ -107,6 +119,7 @@ def main(argv=None):
     session = gradelib.Session()
     boot_to_banner(session, max(1, args.boots))
     kernel_benches(session)
+    host_benches()
     if not args.skip_grade:
         full_grade()
     return 0

@@ -47,7 +47,7 @@ def count_unittest(output):
     return int(ran.group(1)) - failed - counts.get("skipped", 0), failed
 
 
-# The suite, in order. Later labs add steps here (host-built allocator tests, ...).
+# The suite, in order. Later labs add steps here.
 STEPS = [
     Step("build the kernel from clean (warnings are errors)",
          "make -s clean && make -s kernel"),
@@ -55,6 +55,8 @@ STEPS = [
     Step("the grader's own tests",
          [PY, "-m", "unittest", "discover", "-s", "grade", "-p", "test_*.py"],
          count=count_unittest),
+    Step("the allocators on the host: random sequences against a model, misuse (ASan, UBSan)",
+         "make -s hosttest", needs="kernel/hosttest/hosttest.mk"),
     Step("the lab machinery's own tests",
          [PY, "-m", "unittest", "discover", "-s", "labs", "-p", "test_*.py"],
          count=count_unittest, needs="labs/test_labs.py"),

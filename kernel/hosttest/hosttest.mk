@@ -26,9 +26,16 @@ HOSTBENCH_PROGS := $(HOSTTEST_OUT)/bench $(HOSTTEST_OUT)/bench_debug
 
 .PHONY: hosttest hostbench
 
+# Each program ends with its own "N passed, N failed" line; the last line sums them all,
+# for make test's step counter, which reads only the last such line.
 hosttest: $(HOSTTEST_PROGS)
-	@status=0; for t in $(HOSTTEST_PROGS); do \
-		echo "== $$t $(SEED)"; $$t $(SEED) || status=1; done; exit $$status
+	@status=0; passed=0; failed=0; for t in $(HOSTTEST_PROGS); do \
+		echo "== $$t $(SEED)"; $$t $(SEED) > $$t.log 2>&1 || status=1; cat $$t.log; \
+		set -- $$(tail -n 1 $$t.log); \
+		if [ "$$2" = passed, ] && [ "$$4" = failed ]; then \
+			passed=$$((passed + $$1)); failed=$$((failed + $$3)); \
+		else echo "$$t did not finish"; failed=$$((failed + 1)); status=1; fi; \
+	done; echo "== all host tests"; echo "$$passed passed, $$failed failed"; exit $$status
 
 hostbench: $(HOSTBENCH_PROGS)
 	@for b in $(HOSTBENCH_PROGS); do $$b; done
@@ -36,17 +43,17 @@ hostbench: $(HOSTBENCH_PROGS)
 $(HOSTTEST_OUT)/%_host: $(HOSTTEST_DIR)/%_host.c $(HOSTTEST_COMMON) $(HOSTTEST_HEADERS) \
 		$(HOSTTEST_DIR)/hosttest.mk
 	@mkdir -p $(dir $@)
-	@echo "  HOSTCC  $@"
+	$(say) "  HOSTCC  $@"
 	@$(HOSTCC) $(HOSTTEST_CFLAGS) -o $@ $< $(HOSTTEST_COMMON)
 
 $(HOSTTEST_OUT)/bench: $(HOSTTEST_DIR)/bench_host.c $(HOSTTEST_COMMON) $(HOSTTEST_HEADERS) \
 		$(HOSTTEST_DIR)/hosttest.mk
 	@mkdir -p $(dir $@)
-	@echo "  HOSTCC  $@"
+	$(say) "  HOSTCC  $@"
 	@$(HOSTCC) $(HOSTBENCH_CFLAGS) -DMM_DEBUG=0 -o $@ $< $(HOSTTEST_COMMON)
 
 $(HOSTTEST_OUT)/bench_debug: $(HOSTTEST_DIR)/bench_host.c $(HOSTTEST_COMMON) $(HOSTTEST_HEADERS) \
 		$(HOSTTEST_DIR)/hosttest.mk
 	@mkdir -p $(dir $@)
-	@echo "  HOSTCC  $@"
+	$(say) "  HOSTCC  $@"
 	@$(HOSTCC) $(HOSTBENCH_CFLAGS) -DMM_DEBUG=1 -o $@ $< $(HOSTTEST_COMMON)
