@@ -61,6 +61,39 @@ static void bench_page_pairs(bool hold_buddy, const char *name)
 		buddy_free(&b, held, 0);
 }
 
+/* An order-3 block out and back, n times: the kernel's page_alloc_free_order3. */
+static void bench_order3_pairs(void)
+{
+	enum { N = 5000000 };
+	struct buddy b;
+	fresh_buddy(&b);
+	double t = now();
+	for (int i = 0; i < N; i++) {
+		void *p = buddy_alloc(&b, 3);
+		sink = (uintptr_t)p;
+		buddy_free(&b, p, 3);
+	}
+	report("buddy_alloc+free order 3", N, "pairs", now() - t);
+}
+
+/* Bursts of 8 single pages out, then back: the kernel's bench_pages_smp on one hart. */
+static void bench_page_bursts(void)
+{
+	enum { ROUNDS = 1000000, BURST = 8 };
+	struct buddy b;
+	fresh_buddy(&b);
+	void *pages[BURST];
+	double t = now();
+	for (int r = 0; r < ROUNDS; r++) {
+		for (int i = 0; i < BURST; i++)
+			pages[i] = buddy_alloc(&b, 0);
+		for (int i = 0; i < BURST; i++)
+			buddy_free(&b, pages[i], 0);
+	}
+	report("buddy bursts of 8 pages out and back", (uint64_t)ROUNDS * BURST, "pairs",
+	       now() - t);
+}
+
 static void bench_page_random(void)
 {
 	enum { N = 5000000 };
@@ -165,6 +198,8 @@ int main(void)
 	       MM_DEBUG ? "on" : "off", BUDDY_MAX_ORDER);
 	bench_page_pairs(true, "buddy_alloc+free order 0, no split/merge");
 	bench_page_pairs(false, "buddy_alloc+free order 0, 10 splits+10 merges");
+	bench_order3_pairs();
+	bench_page_bursts();
 	bench_page_random();
 	bench_page_fill_drain();
 	bench_kmalloc_pairs(64, "kmalloc(64)+kfree");
