@@ -23,6 +23,16 @@ static int nselected;
 static int remaining;         /* chosen tests not yet run */
 static int passed, failed, skipped;
 
+#define MAX_INVARIANTS 4
+
+static struct {
+	const char *name;
+	void (*before)(void);
+	const char *(*after)(void);
+	bool armed; /* before() has run */
+} invariants[MAX_INVARIANTS];
+static int ninvariants;
+
 static bool ran[MAX_TESTS];
 static const struct ktest *current;
 static bool current_failed;
@@ -134,10 +144,45 @@ void ktest_bench(const char *name, uint64_t value, const char *unit)
 	printf("KTEST %s BENCH %s %lu %s\n", token, name, value, unit);
 }
 
+void ktest_add_invariant(const char *name, void (*before)(void), const char *(*after)(void))
+{
+	if (ninvariants == MAX_INVARIANTS) {
+		printf("KTEST %s FAIL harness: more than %d invariants; raise MAX_INVARIANTS\n",
+		       token, MAX_INVARIANTS);
+		failed++;
+		return;
+	}
+	invariants[ninvariants++] = (typeof(invariants[0])){name, before, after, false};
+}
+
+static void arm_invariants(void)
+{
+	for (int i = 0; i < ninvariants; i++) {
+		if (!invariants[i].armed) {
+			invariants[i].before();
+			invariants[i].armed = true;
+		}
+	}
+}
+
+static void check_invariants(void)
+{
+	for (int i = 0; i < ninvariants; i++) {
+		if (!invariants[i].armed)
+			continue;
+		const char *why = invariants[i].after();
+		if (why) {
+			printf("KTEST %s FAIL %s: %s\n", token, invariants[i].name, why);
+			failed++;
+		}
+	}
+}
+
 static void run_one(const struct ktest *t)
 {
 	char id[64];
 	test_id(t, id, sizeof id);
+	arm_invariants();
 	current = t;
 	current_failed = false;
 	printf("KTEST %s START %s\n", token, id);
@@ -189,6 +234,7 @@ void ktest_finish(void)
 			remaining--;
 		}
 	}
+	check_invariants();
 	printf("KTEST %s DONE passed=%d failed=%d skipped=%d\n", token, passed, failed, skipped);
 	shutdown(failed ? EXIT_TESTS_FAILED : EXIT_OK);
 }

@@ -59,6 +59,16 @@ void ktest_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "KTEST <token> BENCH <name> <value> <unit>". */
 void ktest_bench(const char *name, uint64_t value, const char *unit);
 
+/*
+ * A check of the whole kernel around the tests, such as "the tests gave back all the
+ * memory they took". `before` runs once, just before the first test that starts after
+ * this call; `after` runs once the chosen tests are done, before the DONE line, and
+ * returns NULL or a sentence saying what is wrong, printed as "FAIL <name>: ..." and
+ * counted as a failed test. A death test ends the boot in its panic, so only the tests
+ * that return are checked. Boot hart, before the checkpoint whose tests it covers.
+ */
+void ktest_add_invariant(const char *name, void (*before)(void), const char *(*after)(void));
+
 /* Reads test= and token= from the command line. */
 void ktest_init(void);
 
