@@ -19,8 +19,10 @@ struct mem_range {
 
 struct platform {
 	struct mem_range ram;
-	struct mem_range dtb;           /* the device tree blob itself */
-	const void *dtb_copy;           /* a copy in boot memory, once boot_alloc() works */
+	struct mem_range dtb;           /* where the blob was; its pages are the page
+					   allocator's after the handover (lab 5) */
+	const void *dtb_copy;           /* a copy in boot memory, once boot_alloc() works:
+					   what later readers of the tree use */
 	struct mem_range reserved[PLATFORM_MAX_RESERVED]; /* firmware-owned RAM */
 	int nreserved;
 
