@@ -343,10 +343,15 @@ static void hand_out(struct buddy *b, uintptr_t addr, unsigned order, void *call
 
 void *buddy_alloc(struct buddy *b, unsigned order)
 {
+	return buddy_alloc_from(b, order, MM_CALLER());
+}
+
+void *buddy_alloc_from(struct buddy *b, unsigned order, void *caller)
+{
 	if (order > BUDDY_MAX_ORDER)
 		panic("buddy_alloc: order %u is above BUDDY_MAX_ORDER %d (called from "
 		      MM_CALLER_FMT ")",
-		      order, BUDDY_MAX_ORDER, MM_CALLER());
+		      order, BUDDY_MAX_ORDER, caller);
 	mm_serial_enter(&b->in_call, "buddy_alloc");
 	unsigned have = order;
 	while (have <= BUDDY_MAX_ORDER && b->free_head[have] == NO_PAGE)
@@ -376,7 +381,7 @@ void *buddy_alloc(struct buddy *b, unsigned order)
 	// return NULL;
 	// LAB buddy: END
 
-	hand_out(b, addr, order, MM_CALLER());
+	hand_out(b, addr, order, caller);
 	mm_serial_exit(&b->in_call);
 	return (void *)addr;
 }
@@ -454,9 +459,14 @@ static void take_back(struct buddy *b, uintptr_t addr, unsigned order)
 
 void buddy_free(struct buddy *b, void *block, unsigned order)
 {
+	buddy_free_from(b, block, order, MM_CALLER());
+}
+
+void buddy_free_from(struct buddy *b, void *block, unsigned order, void *caller)
+{
 	uintptr_t addr = (uintptr_t)block;
 	mm_serial_enter(&b->in_call, "buddy_free");
-	check_free_request(b, addr, order, MM_CALLER());
+	check_free_request(b, addr, order, caller);
 	take_back(b, addr, order);
 
 	/*

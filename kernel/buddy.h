@@ -100,6 +100,10 @@ void *buddy_alloc(struct buddy *b, unsigned order);
  */
 void buddy_free(struct buddy *b, void *block, unsigned order);
 
+/* As buddy_alloc() and buddy_free(), naming `caller` in panics: for wrappers. */
+void *buddy_alloc_from(struct buddy *b, unsigned order, void *caller);
+void buddy_free_from(struct buddy *b, void *block, unsigned order, void *caller);
+
 /* The smallest order whose block holds `bytes`, or BUDDY_ORDERS if none does. */
 unsigned buddy_order_for(size_t bytes);
 
