@@ -426,9 +426,9 @@ struct kheap_stats kheap_stats(const struct kheap *h)
 	return s;
 }
 
-void kheap_print_stats(const struct kheap *h)
+static void print_stats(const struct kheap_stats *snapshot)
 {
-	struct kheap_stats s = kheap_stats(h);
+	struct kheap_stats s = *snapshot;
 	printf("kmalloc: class  slab pages  per slab  slabs  in use     allocs      frees\n");
 	for (unsigned ci = 0; ci < KHEAP_NCLASSES; ci++) {
 		const struct kheap_class_stats *c = &s.classes[ci];
@@ -439,6 +439,12 @@ void kheap_print_stats(const struct kheap *h)
 	       "%lu frees; %lu failed requests\n",
 	       s.slab_pages, s.large_blocks, s.large_pages, s.large_allocs, s.large_frees,
 	       s.failures);
+}
+
+void kheap_print_stats(const struct kheap *h)
+{
+	struct kheap_stats s = kheap_stats(h);
+	print_stats(&s);
 }
 
 /* ---- A page source backed by the buddy allocator ---- */
@@ -468,7 +474,12 @@ struct kheap_pages kheap_pages_from_buddy(struct buddy *b)
 
 /* ---- The kernel's heap ---- */
 
+/*
+ * One heap for the whole kernel, behind one lock; the lock is taken around each whole
+ * call, so the heap's own serialization check never fires in correct use.
+ */
 static struct kheap *kernel_heap;
+static mm_lock_t kernel_heap_lock = MM_LOCK_INIT("kmalloc");
 
 void kmalloc_use_heap(struct kheap *h)
 {
@@ -486,17 +497,44 @@ static struct kheap *the_heap(const char *what, void *caller)
 
 void *kmalloc(size_t size)
 {
-	return heap_alloc(the_heap("kmalloc", MM_CALLER()), size, MM_CALLER());
+	MM_ASSERT_MAY_ALLOCATE();
+	struct kheap *h = the_heap("kmalloc", MM_CALLER());
+	mm_lock(&kernel_heap_lock);
+	void *p = heap_alloc(h, size, MM_CALLER());
+	mm_unlock(&kernel_heap_lock);
+	return p;
 }
 
 void kfree(void *p)
 {
 	if (!p)
 		return;
-	heap_free(the_heap("kfree", MM_CALLER()), p, MM_CALLER());
+	MM_ASSERT_MAY_ALLOCATE();
+	struct kheap *h = the_heap("kfree", MM_CALLER());
+	mm_lock(&kernel_heap_lock);
+	heap_free(h, p, MM_CALLER());
+	mm_unlock(&kernel_heap_lock);
+}
+
+void kmalloc_trim(void)
+{
+	struct kheap *h = the_heap("kmalloc_trim", MM_CALLER());
+	mm_lock(&kernel_heap_lock);
+	kheap_trim(h);
+	mm_unlock(&kernel_heap_lock);
 }
 
 struct kheap_stats kmalloc_stats(void)
 {
-	return kheap_stats(the_heap("kmalloc_stats", MM_CALLER()));
+	struct kheap *h = the_heap("kmalloc_stats", MM_CALLER());
+	mm_lock(&kernel_heap_lock);
+	struct kheap_stats s = kheap_stats(h);
+	mm_unlock(&kernel_heap_lock);
+	return s;
+}
+
+void kmalloc_print_stats(void)
+{
+	struct kheap_stats s = kmalloc_stats();
+	print_stats(&s);
 }

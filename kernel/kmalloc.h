@@ -7,9 +7,11 @@
  * A `struct kheap` is one instance, fed by a page source; the host tests make many.
  * kmalloc()/kfree() use the kernel's instance, chosen with kmalloc_use_heap().
  *
- * Locking: no function here takes a lock. The caller serializes every call on one
- * heap (the kernel wraps kmalloc()/kfree() in the heap's spinlock; the page source
- * does its own locking). Concurrent calls are caught by a cheap check and panic.
+ * Locking: the kheap_* functions take no lock; the caller serializes every call on one
+ * heap, and concurrent calls are caught by a cheap check and panic. kmalloc(),
+ * kfree() and the other kmalloc_* functions take the kernel heap's lock (mm_lock,
+ * kernel/mm_port.h: a spinlock in the kernel) around each call; the page source does
+ * its own locking.
  */
 #pragma once
 
@@ -106,4 +108,6 @@ void kheap_print_stats(const struct kheap *h);
 void kmalloc_use_heap(struct kheap *h);
 void *kmalloc(size_t size);
 void kfree(void *p);
+void kmalloc_trim(void);
 struct kheap_stats kmalloc_stats(void);
+void kmalloc_print_stats(void);

@@ -22,27 +22,78 @@ __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...)
 
 /* The host's printf has no %pS: callers print as bare addresses. */
 #define MM_CALLER_FMT "%p"
+
+/* The host has no trap handlers. */
+#define MM_ASSERT_MAY_ALLOCATE() ((void)0)
+
+/*
+ * The lock around the kernel's heap (kmalloc.c). The host tests run one thread, so it
+ * only checks that takes and releases pair up.
+ */
+typedef struct {
+	const char *name;
+	bool held;
+} mm_lock_t;
+#define MM_LOCK_INIT(lockname) {.name = (lockname)}
+
+static inline void mm_lock(mm_lock_t *l)
+{
+	if (l->held)
+		panic("mm_lock: %s taken twice", l->name);
+	l->held = true;
+}
+
+static inline void mm_unlock(mm_lock_t *l)
+{
+	if (!l->held)
+		panic("mm_unlock: %s released but not held", l->name);
+	l->held = false;
+}
 #else
 #include "console.h"
 #include "panic.h"
+#include "spinlock.h"
 
 /* The kernel's printf names a code address as function+offset. */
 #define MM_CALLER_FMT "%pS"
+
+#include "context_check.h"
+
+/* Panics, naming the function and its caller, when called in a trap handler. */
+#define MM_ASSERT_MAY_ALLOCATE() assert_may_allocate()
+
+/* The lock around the kernel's heap (kmalloc.c): a spinlock (lab 3). */
+typedef struct spinlock mm_lock_t;
+#define MM_LOCK_INIT(lockname) SPINLOCK_INIT(lockname)
+
+static inline void mm_lock(mm_lock_t *l)
+{
+	spin_lock(l);
+}
+
+static inline void mm_unlock(mm_lock_t *l)
+{
+	spin_unlock(l);
+}
 #endif
 
 #define MM_CALLER() __builtin_return_address(0)
 
 /*
  * Debug checks that cost time in proportion to the memory handed out: poisoning freed
- * memory and checking the poison when it is handed out again. On in the host tests,
- * off in the kernel unless built with -DMM_DEBUG=1. Code tests it with a plain if, so
- * both settings are compiled and type-checked in every build.
+ * memory and checking the poison when it is handed out again. On in the host tests
+ * (the benchmark builds both ways with -DMM_DEBUG=0/1). In the kernel it is a switch
+ * read at the handover, before any page is free (mmdebug= on the command line, on by
+ * default: kernel/pages.c), since poison written by one setting would be judged by the
+ * other. Code tests it with a plain if, so both settings are compiled and type-checked
+ * in every build.
  */
 #ifndef MM_DEBUG
 #ifdef HOST_TEST
 #define MM_DEBUG 1
 #else
-#define MM_DEBUG 0
+extern bool mm_debug;
+#define MM_DEBUG mm_debug
 #endif
 #endif
 
