@@ -6,3 +6,13 @@
 #define MAX_HARTS 8          /* harts the kernel will run on; others stay parked */
 #define KSTACK_SIZE 16384    /* bytes of kernel stack per hart */
 #define PAGE_SIZE 4096
+
+/*
+ * Kernel threads (lab 4). Until lab 5's allocators exist, the thread table is a static
+ * array and thread stacks come from a pool carved out of boot memory at boot
+ * (kernel/threadtable.h).
+ */
+#define THREAD_MAX 64             /* threads that can exist at once, the boot thread too */
+#define THREAD_STACKS 32          /* stacks in the pool: threads alive at once, minus boot */
+#define THREAD_STACK_SIZE 16384   /* bytes per thread stack, its guard band included */
+#define SCHED_DEFAULT_SLICE 2     /* timer ticks a thread runs before preemption (slice=N) */
