@@ -48,6 +48,7 @@ struct sched_hart {
 	uint64_t seen_ticks;         /* timer_ticks() when ticks were last charged */
 	volatile uint32_t idle;      /* 1 while waiting for work; sched_lock guards it */
 	bool started;
+	uint64_t loops;              /* turns of the scheduler loop */
 	uint64_t switches, idle_waits;
 	volatile uint64_t kicks;
 };
@@ -288,6 +289,7 @@ static __attribute__((noreturn)) void sched_loop(struct sched_hart *sh)
 	cpu_irq_enable();
 	for (;;) {
 		smp_poll_stop(); /* shutdown or panic elsewhere: halt here */
+		sh->loops++;
 		// LAB sched: BEGIN
 		spin_lock(&sched_lock);
 		struct thread *t = runq_pop();
@@ -380,6 +382,7 @@ struct sched_hart_stats sched_hart_stats(uint32_t hartid)
 {
 	struct sched_hart *sh = &per_hart[hartid < MAX_HARTS ? hartid : 0];
 	return (struct sched_hart_stats){
+		.loops = sh->loops,
 		.switches = sh->switches,
 		.idle_waits = sh->idle_waits,
 		.kicks = sh->kicks,
