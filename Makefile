@@ -36,7 +36,7 @@ LDFLAGS := $(ARCHFLAGS) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments -Wl
 	   -T kernel/kernel.ld
 
 KSRCS := $(wildcard kernel/*.c kernel/hal/*.c kernel/lib/*.c kernel/tests/*.c) \
-	 $(wildcard kernel/*.S kernel/hal/*.S)
+	 $(wildcard kernel/*.S kernel/hal/*.S kernel/tests/*.S)
 KOBJS := $(patsubst kernel/%,$(BUILD)/%.o,$(KSRCS))
 
 # `make -s` stays silent; otherwise one short line per file.

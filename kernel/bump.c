@@ -5,6 +5,7 @@
 #include "bump.h"
 
 #include "console.h"
+#include "context_check.h"
 #include "lab.h"
 #include "lib/string.h"
 #include "panic.h"
@@ -27,6 +28,7 @@ void bump_init(uintptr_t start, uintptr_t end)
 
 void *boot_alloc(size_t size, size_t align)
 {
+	assert_may_allocate();
 	if (bump.end == 0)
 		panic("boot_alloc() called before bump_init(), in phase %s (from %pS)",
 		      phase_name(phase_now()), __builtin_return_address(0));

@@ -8,6 +8,17 @@
 #define PAGE_SIZE 4096
 
 /*
+ * The lowest KSTACK_GUARD bytes of every kernel stack are a guard band that code never
+ * uses; its top word holds STACK_CANARY. A trap taken with less than
+ * TRAP_STACK_RESERVE bytes (plus a trap frame) left above the band counts as a stack
+ * overflow and is handled on the hart's emergency stack instead (kernel/hal/trap_entry.S).
+ */
+#define KSTACK_GUARD 1024
+#define TRAP_STACK_RESERVE 1024
+#define STACK_CANARY 0x53746b43616e7279 /* "StkCanry" */
+#define EMERGENCY_STACK_SIZE 4096
+
+#define DEFAULT_HZ 100       /* timer ticks per second unless hz= says otherwise */
  * Kernel threads (lab 4). Until lab 5's allocators exist, the thread table is a static
  * array and thread stacks come from a pool carved out of boot memory at boot
  * (kernel/threadtable.h).

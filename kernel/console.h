@@ -1,17 +1,35 @@
 /*
- * Kernel console output. One printf call is one unit: lines printed by different
- * harts never mix, as long as each line is printed by a single call.
+ * Kernel console. One printf call is one unit: lines printed by different harts never
+ * mix, as long as each line is printed by a single call. printf may be called from any
+ * context, trap handlers included; it never sleeps.
  */
 #pragma once
 
 #include <stdarg.h>
+#include <stdint.h>
 
 void console_init(void);
 void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vprintf(const char *fmt, va_list ap);
 
 /*
+ * Boot, once, with the interrupt controller up (lab 2): from now on typed characters
+ * arrive by interrupt and output drains by interrupt instead of by polling.
+ */
+void console_start_interrupts(void);
+
+/* The next typed character, or -1 if none is waiting. Any context; never waits. */
+int console_getc(void);
+
+/* Typed characters lost because nobody read the input ring in time. */
+uint64_t console_input_dropped(void);
+
+/* Sends everything printed so far to the UART, waiting for it; then output is polled. */
+void console_flush(void);
+
+/*
  * For panic(): from now on this hart prints without waiting for the console lock once
  * a short wait has failed, because the holder may be the hart that can never release.
+ * Output already queued is flushed first, and output is polled from then on.
  */
 void console_enter_panic(void);

@@ -3,6 +3,8 @@
  */
 #include "hart.h"
 
+#include "hal/trapframe.h"
+
 struct hart harts[MAX_HARTS];
 uint8_t boot_stacks[MAX_HARTS][KSTACK_SIZE] __attribute__((aligned(16)));
 uint32_t boot_hart_id;
@@ -12,8 +14,18 @@ void hart_bind(uint32_t hartid)
 {
 	struct hart *h = &harts[hartid];
 	h->id = hartid;
-	h->stack_lo = (uintptr_t)boot_stacks[hartid];
-	h->stack_hi = h->stack_lo + KSTACK_SIZE;
+	hart_set_stack(h, (uintptr_t)boot_stacks[hartid],
+		       (uintptr_t)boot_stacks[hartid] + KSTACK_SIZE);
 	cpu_set_hart_pointer(h);
 	h->online = true;
+}
+
+void hart_set_stack(struct hart *h, uintptr_t lo, uintptr_t hi)
+{
+	h->stack_lo = lo;
+	h->stack_hi = hi;
+	h->trap_sp_min = lo + KSTACK_GUARD + TRAPFRAME_SIZE + TRAP_STACK_RESERVE;
+	h->stack_canary = STACK_CANARY;
+	/* Sound: the guard band is part of the caller's stack and never used as stack. */
+	*stack_canary_slot(lo) = STACK_CANARY;
 }

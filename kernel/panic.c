@@ -44,7 +44,8 @@ void backtrace_from(uintptr_t fp)
 	printf("end of backtrace\n");
 }
 
-void panic(const char *fmt, ...)
+static __attribute__((noreturn)) void vpanic(uintptr_t fp, void (*details)(const void *),
+					      const void *ctx, const char *fmt, va_list ap)
 {
 	cpu_irq_disable();
 	/* Only the first hart to panic reports; a second panic would only add noise. */
@@ -54,14 +55,28 @@ void panic(const char *fmt, ...)
 		cpu_halt();
 	}
 	console_enter_panic();
-	va_list ap;
-	va_start(ap, fmt);
 	printf("\npanic: ");
 	vprintf(fmt, ap);
-	va_end(ap);
 	printf("\npanic: hart %u, phase %s\n", this_hart()->id, phase_name(phase_now()));
 	panicking = 2;
-	backtrace_from(cpu_frame_pointer());
+	if (details)
+		details(ctx);
+	backtrace_from(fp);
 	stop_other_harts();
 	power_off(EXIT_PANIC);
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vpanic(cpu_frame_pointer(), NULL, NULL, fmt, ap);
+}
+
+void panic_report(uintptr_t fp, void (*details)(const void *ctx), const void *ctx, const char *fmt,
+		  ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vpanic(fp, details, ctx, fmt, ap);
 }

@@ -9,6 +9,20 @@
 
 struct platform platform;
 
+/*
+ * What the walk remembers to resolve PLIC contexts afterwards: the phandle of each
+ * hart's interrupt controller (a child of its cpu node, visited right after it) and the
+ * PLIC's interrupts-extended list of (controller phandle, cause) pairs, one per context.
+ */
+static struct {
+	int32_t last_cpu;               /* hart id of the cpu node visited last, or -1 */
+	uint32_t intc_phandle[MAX_HARTS];
+	const uint8_t *plic_contexts;
+	uint32_t plic_contexts_len;
+} walk = {.last_cpu = -1};
+
+#define INTC_SUPERVISOR_EXTERNAL 9  /* the cause a context with S-mode semantics names */
+
 static bool isa_has_extension(const char *isa, const char *ext)
 {
 	/* Multi-letter extensions follow '_' in the ISA string, e.g. "rv64imac_..._sstc". */
@@ -23,12 +37,14 @@ static void probe_cpu(const struct fdt_node *node, struct platform *pf)
 {
 	const char *status = fdt_prop_string(node, "status");
 	uint32_t hartid;
+	walk.last_cpu = -1;
 	if ((status && strcmp(status, "okay") != 0) || !fdt_prop_u32(node, "reg", &hartid))
 		return;
 	if (pf->nharts == MAX_HARTS || hartid >= MAX_HARTS) {
 		pf->nharts_ignored++;
 		return;
 	}
+	walk.last_cpu = (int32_t)hartid;
 	pf->hart_ids[pf->nharts++] = hartid;
 	const char *isa = fdt_prop_string(node, "riscv,isa");
 	/* The timer mode must be the same on every hart, so Sstc needs all of them. */
@@ -51,6 +67,9 @@ static void visit(const struct fdt_node *node, void *ctx)
 			pf->timebase_hz = v;
 	} else if (device_type && strcmp(device_type, "cpu") == 0) {
 		probe_cpu(node, pf);
+	} else if (fdt_is_compatible(node, "riscv,cpu-intc")) {
+		if (walk.last_cpu >= 0 && fdt_prop_u32(node, "phandle", &v))
+			walk.intc_phandle[walk.last_cpu] = v;
 	} else if (fdt_node_is(node, "/chosen")) {
 		const char *args = fdt_prop_string(node, "bootargs");
 		if (args)
@@ -72,11 +91,29 @@ static void visit(const struct fdt_node *node, void *ctx)
 		if (fdt_reg(node, 0, &addr, &size)) {
 			pf->plic_base = addr;
 			pf->plic_size = size;
+			walk.plic_contexts =
+				fdt_prop(node, "interrupts-extended", &walk.plic_contexts_len);
 		}
 	} else if (fdt_is_compatible(node, "riscv,clint0") ||
 		   fdt_is_compatible(node, "sifive,clint0")) {
 		if (fdt_reg(node, 0, &addr, &size))
 			pf->clint_base = addr;
+	}
+}
+
+/* Context i of the PLIC is the pair i of interrupts-extended. */
+static void resolve_plic_contexts(struct platform *pf)
+{
+	for (int h = 0; h < MAX_HARTS; h++)
+		pf->plic_context[h] = -1;
+	uint32_t pairs = walk.plic_contexts ? walk.plic_contexts_len / 8 : 0;
+	for (uint32_t i = 0; i < pairs; i++) {
+		uint32_t phandle = fdt_be32(walk.plic_contexts + 8 * i);
+		uint32_t cause = fdt_be32(walk.plic_contexts + 8 * i + 4);
+		for (int h = 0; h < MAX_HARTS; h++)
+			if (cause == INTC_SUPERVISOR_EXTERNAL && walk.intc_phandle[h] == phandle &&
+			    phandle != 0)
+				pf->plic_context[h] = (int)i;
 	}
 }
 
@@ -90,6 +127,7 @@ const char *platform_probe(uintptr_t dtb)
 	err = fdt_walk(&fdt, visit, &platform);
 	if (err)
 		return err;
+	resolve_plic_contexts(&platform);
 	uint64_t addr, size;
 	for (int i = 0; fdt_reserved(&fdt, i, &addr, &size); i++)
 		if (platform.nreserved < PLATFORM_MAX_RESERVED)

@@ -34,6 +34,7 @@ struct platform {
 	uint32_t uart_irq;
 	uint64_t test_base;             /* sifive,test0: power off with an exit status */
 	uint64_t plic_base, plic_size;
+	int plic_context[MAX_HARTS];    /* PLIC S-mode context of each hart id, -1 if none */
 	uint64_t clint_base;
 
 	char bootargs[256];

@@ -16,6 +16,7 @@ void shutdown(enum exit_status status)
 		printf("sprout: shutdown\n");
 	else
 		printf("sprout: shutdown (exit status %d)\n", status);
+	console_flush();
 	stop_other_harts();
 	power_off(status);
 }
