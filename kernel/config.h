@@ -19,6 +19,8 @@
 #define EMERGENCY_STACK_SIZE 4096
 
 #define DEFAULT_HZ 100       /* timer ticks per second unless hz= says otherwise */
+
+/*
  * Kernel threads (lab 4). Until lab 5's allocators exist, the thread table is a static
  * array and thread stacks come from a pool carved out of boot memory at boot
  * (kernel/threadtable.h).
