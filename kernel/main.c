@@ -13,11 +13,14 @@
 #include "irq.h"
 #include "lib/string.h"
 #include "ktest.h"
+#include "lockorder.h"
 #include "memmap.h"
 #include "panic.h"
 #include "phase.h"
 #include "platform.h"
 #include "shutdown.h"
+#include "smp.h"
+#include "spinlock.h"
 #include "timer.h"
 #include "trap.h"
 
@@ -96,6 +99,18 @@ static void boot_traps(void)
 }
 
 /*
+ * Every hart the device tree lists comes up, each on its own stack with its own struct
+ * hart, and parks until there is work. (On a lab 3 student branch, boot stops here: the
+ * first spin_lock() is in smp_start_secondaries().)
+ */
+static void boot_harts(void)
+{
+	lock_order_init();
+	smp_start_secondaries();
+	ktest_checkpoint("lock");
+}
+
+/*
  * Caller must be entry.S: the boot hart, on its boot stack, with a0 = hart id and
  * a1 = device-tree address from the firmware.
  */
@@ -106,11 +121,13 @@ void kmain(uint32_t hartid, uintptr_t dtb)
 	boot_early(hartid, dtb);
 	boot_bootstrap();
 	boot_traps();
+	boot_harts();
 
 	if (ktest_active())
 		ktest_finish();
 	bump_print_stats();
 	trap_print_stats();
+	spin_stats_print();
 	printf("sprout: boot complete\n");
 	shutdown(EXIT_OK);
 }
@@ -119,5 +136,5 @@ void kmain(uint32_t hartid, uintptr_t dtb)
 void kmain_secondary(uint32_t hartid)
 {
 	hart_bind(hartid);
-	cpu_halt();
+	smp_secondary_main();
 }

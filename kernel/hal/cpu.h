@@ -45,17 +45,35 @@ static inline void cpu_irq_source_disable(unsigned code) { csr_clear(sie, 1UL <<
 static inline void cpu_software_interrupt_raise(void) { csr_set(sip, SIE_SSIE); }
 static inline void cpu_software_interrupt_clear(void) { csr_clear(sip, SIE_SSIE); }
 
-/*
- * Instructions retired by this hart. Under QEMU it counts guest instructions only with
- * -icount (otherwise it follows the host clock); OpenSBI lets S-mode read it.
- */
-static inline uint64_t cpu_instret(void) { return csr_read(instret); }
-
 /* Traps into the kernel's own breakpoint handler; it steps over and returns. */
 static inline void cpu_breakpoint(void) { __asm__ volatile("ebreak" ::: "memory"); }
 
 /* Waits for an interrupt; returns at once if one is pending even while disabled. */
 static inline void cpu_wait_for_interrupt(void) { __asm__ volatile("wfi" ::: "memory"); }
+
+/*
+ * The time CSR: ticks of the platform timer at platform.timebase_hz, the same on every
+ * hart. Under QEMU -icount it advances with executed instructions (guest time), so
+ * waits measured with it do not depend on how fast the host is.
+ */
+static inline uint64_t cpu_time(void)
+{
+	uint64_t t;
+	__asm__ volatile("rdtime %0" : "=r"(t));
+	return t;
+}
+
+/*
+ * The instret CSR: instructions retired. Under QEMU -icount it is the machine's
+ * instruction count (all harts together, see docs/labs/3-lock.md); without -icount
+ * QEMU returns a host clock instead, so only benchmarks run under -icount use it.
+ */
+static inline uint64_t cpu_instret(void)
+{
+	uint64_t n;
+	__asm__ volatile("rdinstret %0" : "=r"(n));
+	return n;
+}
 
 /* The frame pointer of the calling function (s0), for backtraces. */
 static inline uintptr_t cpu_frame_pointer(void)
