@@ -18,9 +18,11 @@
 #include "panic.h"
 #include "phase.h"
 #include "platform.h"
+#include "sched.h"
 #include "shutdown.h"
 #include "smp.h"
 #include "spinlock.h"
+#include "thread.h"
 #include "timer.h"
 #include "trap.h"
 
@@ -111,6 +113,24 @@ static void boot_harts(void)
 }
 
 /*
+ * The scheduler (lab 4). The code running here becomes the kernel thread "boot", every
+ * hart starts its scheduler loop, and the kernel enters the scheduler phase: from here
+ * on kmain runs as a thread that any hart may pick up, so its tests can yield, sleep
+ * and take mutexes. (On a lab 4 student branch, boot stops at the first context
+ * switch, in sched_start().)
+ */
+static void boot_scheduler(void)
+{
+	sched_init();
+	ktest_checkpoint("sched_boot"); /* tests of what must fail before the scheduler runs */
+	sched_start("boot");
+	phase_advance(PHASE_SCHEDULER);
+	printf("sprout: scheduler on: thread '%s' on hart %u, slice %u ticks\n",
+	       thread_current_name(), this_hart()->id, sched_slice());
+	ktest_checkpoint("sched");
+}
+
+/*
  * Caller must be entry.S: the boot hart, on its boot stack, with a0 = hart id and
  * a1 = device-tree address from the firmware.
  */
@@ -122,12 +142,15 @@ void kmain(uint32_t hartid, uintptr_t dtb)
 	boot_bootstrap();
 	boot_traps();
 	boot_harts();
+	boot_scheduler();
 
+	/* In the thread "boot", on whichever hart runs it. */
 	if (ktest_active())
 		ktest_finish();
 	bump_print_stats();
 	trap_print_stats();
 	spin_stats_print();
+	sched_print_stats();
 	printf("sprout: boot complete\n");
 	shutdown(EXIT_OK);
 }
