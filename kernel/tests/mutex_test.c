@@ -7,6 +7,7 @@
 #include "hal/cpu.h"
 #include "hart.h"
 #include "ktest.h"
+#include "lockorder.h"
 #include "mutex.h"
 #include "platform.h"
 #include "sched.h"
@@ -193,6 +194,7 @@ KTEST_ALONE(sched, bench_mutex)
 {
 	round_posted = round_done = 0;
 	handoff_total = 0;
+	bool was = lock_order_set_enabled(false); /* the mutex's cost, not the checker's */
 	struct thread *w = spawn(handoff_waiter, NULL, "waiter");
 	KCHECK(w, "no thread");
 	for (uint32_t r = 1; r <= HANDOFFS; r++) {
@@ -212,6 +214,7 @@ KTEST_ALONE(sched, bench_mutex)
 		mutex_unlock(&bench_mutex);
 	}
 	uint64_t pair = (cpu_instret() - i0) / PAIRS;
+	lock_order_set_enabled(was);
 	ktest_info("handoffs=%d contended=%lu harts=%d", HANDOFFS, bench_mutex.contended,
 		   platform.nharts);
 	ktest_bench("mutex_handoff", handoff_total / HANDOFFS, "instructions");
