@@ -32,6 +32,10 @@ KERNEL_BENCHES = [
     # One timer interrupt, trap entry to sret, in guest instructions (instret counts
     # instructions only under -icount; shift=0 makes one instruction one count).
     KernelBench("trap.bench_tick"),
+    # A yield round trip between two threads (one switch each way), and the hand-off of
+    # a mutex to a parked waiter, in guest instructions on one hart.
+    KernelBench("sched.bench_yield"),
+    KernelBench("sched.bench_mutex"),
 ]
 
 

@@ -236,6 +236,9 @@ void sched_interrupt_exit(void)
 	struct thread *me = sh->current;
 	if (me == NULL)
 		return; /* the scheduler loop itself was interrupted */
+	if (me->state != THREAD_RUNNING || me->hart != this_hart()->id)
+		panic("preemption: hart %u believes it runs thread '%s', which is %s on hart %u",
+		      this_hart()->id, me->name, thread_state_name(me->state), me->hart);
 	uint64_t now = timer_ticks();
 	me->ticks += now - sh->seen_ticks;
 	sh->seen_ticks = now;
@@ -330,6 +333,7 @@ static __attribute__((noreturn)) void sched_loop_first_entry(void)
 {
 	struct sched_hart *sh = my_sched();
 	hart_set_stack(this_hart(), sh->stack_lo, sh->stack_hi);
+	sh->current = NULL; /* what run_thread() does after every other switch back */
 	spin_unlock(&sched_lock);
 	sched_loop(sh);
 }
@@ -366,8 +370,6 @@ void sched_start(const char *name)
 	boot->hart = h->id;
 	boot->runs = 1;
 	boot->harts_seen = 1UL << h->id;
-	sh->current = boot;
-	sh->slice_start = sh->seen_ticks = timer_ticks();
 
 	/* This hart's scheduler loop gets a stack of its own and starts fresh. */
 	sh->stack_lo = (uintptr_t)boot_alloc(KSTACK_SIZE, 16);
@@ -375,6 +377,12 @@ void sched_start(const char *name)
 	context_init(&sh->context, sched_loop_first_entry, sh->stack_hi);
 	sh->started = true;
 	running = true;
+
+	/* From here on a tick may preempt the boot thread like any other. */
+	irq_state_t irq = cpu_irq_save();
+	sh->current = boot;
+	sh->slice_start = sh->seen_ticks = timer_ticks();
+	cpu_irq_restore(irq);
 
 	/* An IPI only wakes a hart (kick_idle_hart()); the trap entry acknowledges it. */
 	trap_set_software_handler(sched_ipi);

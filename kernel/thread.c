@@ -137,6 +137,18 @@ const char *thread_current_name(void)
 	return t ? t->name : "(no thread)";
 }
 
+const char *thread_state_name(enum thread_state state)
+{
+	static const char *const names[] = {
+		[THREAD_FREE] = "free",
+		[THREAD_RUNNABLE] = "runnable",
+		[THREAD_RUNNING] = "running",
+		[THREAD_SLEEPING] = "sleeping",
+		[THREAD_EXITED] = "exited",
+	};
+	return (unsigned)state < sizeof names / sizeof names[0] ? names[state] : "invalid";
+}
+
 struct thread_counts thread_counts(void)
 {
 	spin_lock(&sched_lock);

@@ -80,6 +80,9 @@ struct thread *thread_current(void);
 /* "name" of the current thread, or a description of where the hart is if none. */
 const char *thread_current_name(void);
 
+/* "runnable", "sleeping", ... for reports. */
+const char *thread_state_name(enum thread_state state);
+
 /* Threads created and joined since boot. */
 struct thread_counts {
 	uint64_t created, joined;
