@@ -36,7 +36,16 @@ void backtrace_from(uintptr_t fp)
 		uintptr_t prev = *(uintptr_t *)(fp - 16);
 		if (ra == 0)
 			break;
-		printf("  #%d 0x%016lx %pS\n", depth, ra, (void *)ra);
+		/*
+		 * Name the function of the call, ra - 1: after a call to a noreturn
+		 * function (panic itself), ra may already be the next function's start.
+		 */
+		uintptr_t offset;
+		const char *name = ksym_lookup(ra - 1, &offset);
+		if (name)
+			printf("  #%d 0x%016lx %s+0x%lx\n", depth, ra, name, offset + 1);
+		else
+			printf("  #%d 0x%016lx\n", depth, ra);
 		if (prev <= fp)
 			break;
 		fp = prev;

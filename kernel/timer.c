@@ -17,8 +17,8 @@ static uint64_t interval; /* timebase units between ticks */
 
 static struct {
 	volatile uint64_t ticks;
-	uint64_t next; /* the deadline armed now */
-	uint64_t late;
+	uint64_t next;	 /* the deadline armed now */
+	uint64_t missed; /* deadlines that passed before the handler could arm them */
 } per_hart[MAX_HARTS];
 
 static unsigned parse_hz(void)
@@ -62,9 +62,11 @@ void timer_interrupt(void)
 	per_hart[id].next += interval;
 	uint64_t now = timer_hw_now();
 	if (per_hart[id].next <= now) {
-		/* Fell a whole tick behind (a long stretch with interrupts off): skip ahead. */
-		per_hart[id].late++;
-		per_hart[id].next = now + interval;
+		/* Whole ticks went by unseen (interrupts off that long): count them as
+		 * missed and stay on the same grid of deadlines. */
+		uint64_t behind = (now - per_hart[id].next) / interval + 1;
+		per_hart[id].missed += behind;
+		per_hart[id].next += behind * interval;
 	}
 	timer_hw_set(per_hart[id].next);
 }
@@ -79,9 +81,9 @@ const volatile uint64_t *timer_tick_counter(void)
 	return &per_hart[this_hart()->id].ticks;
 }
 
-uint64_t timer_late_ticks(void)
+uint64_t timer_missed_ticks(void)
 {
-	return per_hart[this_hart()->id].late;
+	return per_hart[this_hart()->id].missed;
 }
 
 unsigned timer_hz(void)

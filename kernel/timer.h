@@ -27,8 +27,8 @@ uint64_t timer_ticks(void);
 /* This hart's tick counter itself, for code that watches it change (tests). */
 const volatile uint64_t *timer_tick_counter(void);
 
-/* Deadlines that had already passed when the handler came to arm them. */
-uint64_t timer_late_ticks(void);
+/* Ticks that never came because their deadline passed while interrupts were off. */
+uint64_t timer_missed_ticks(void);
 
 unsigned timer_hz(void);
 uint64_t timer_now(void);	/* the time CSR, in timebase units */
