@@ -230,12 +230,12 @@ struct thread *thread_current(void)
 
 /* ---- Preemption ---- */
 
-void sched_interrupt_exit(void)
+bool sched_interrupt_exit(void)
 {
 	struct sched_hart *sh = my_sched();
 	struct thread *me = sh->current;
 	if (me == NULL)
-		return; /* the scheduler loop itself was interrupted */
+		return false; /* the scheduler loop itself was interrupted */
 	if (me->state != THREAD_RUNNING || me->hart != this_hart()->id)
 		panic("preemption: hart %u believes it runs thread '%s', which is %s on hart %u",
 		      this_hart()->id, me->name, thread_state_name(me->state), me->hart);
@@ -243,13 +243,14 @@ void sched_interrupt_exit(void)
 	me->ticks += now - sh->seen_ticks;
 	sh->seen_ticks = now;
 	if (now - sh->slice_start < slice)
-		return;
+		return false;
 	/* Interrupts were on where the trap came in, so the thread holds no spinlock. */
 	me->preemptions++;
 	spin_lock(&sched_lock);
 	sched_make_runnable(me);
 	sched_switch_out(me, "preemption");
 	spin_unlock(&sched_lock);
+	return true;
 }
 
 /* ---- The scheduler loop ---- */

@@ -42,10 +42,11 @@ unsigned sched_slice(void);
 /*
  * Called by trap_handler() (kernel/trap.c) when it is about to return from an
  * interrupt to code that had interrupts on: charges the tick to the running thread
- * and, if its time slice is used up, sends it to the back of the run queue. The
- * thread may resume on another hart. Interrupts are off.
+ * and, if its time slice is used up, sends it to the back of the run queue. Returns
+ * true if it did: the thread has run again since, maybe on another hart. Interrupts
+ * are off.
  */
-void sched_interrupt_exit(void);
+bool sched_interrupt_exit(void);
 
 /* ---- For kernel/thread.c, kernel/sleep.c and kernel/mutex.c ---- */
 

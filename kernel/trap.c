@@ -256,12 +256,11 @@ void trap_handler(struct trapframe *tf)
 	h->trap_depth--;
 	/*
 	 * About to return from an interrupt to kernel code that had interrupts on: the
-	 * place where the scheduler (lab 4) may preempt the interrupted thread. It may
-	 * resume on another hart, so `h` is stale after the call and the frame's tp, which
-	 * the entry restores, must name the hart the thread returns on.
+	 * place where the scheduler (lab 4) may preempt the interrupted thread. If it did,
+	 * the thread may have resumed on another hart: `h` is stale then, and the frame's
+	 * tp, which the entry restores, must name the hart the thread returns on.
 	 */
-	if (h->trap_depth == 0 && trap_is_interrupt(tf) && trap_from_kernel(tf)) {
-		sched_interrupt_exit();
+	if (h->trap_depth == 0 && trap_is_interrupt(tf) && trap_from_kernel(tf) &&
+	    sched_interrupt_exit())
 		tf->x[REG_TP] = (uint64_t)this_hart();
-	}
 }
