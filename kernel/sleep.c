@@ -84,6 +84,7 @@ void sleep_on(void *chan, struct spinlock *lk)
 	spin_lock(lk);
 	// LAB sched: STUB
 	// /* Your code here: see docs/labs/4-sched.md. */
+	// (void)chan;
 	// lab_missing("the scheduler's sleep and wakeup", "docs/labs/4-sched.md");
 	// LAB sched: END
 }
