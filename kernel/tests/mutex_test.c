@@ -157,7 +157,10 @@ KTEST_DEATH(sched, mutex_in_interrupt)
 	busy_for_ms(100);
 }
 
-/* Runs before the scheduler starts (ktest_checkpoint("sched_boot") in kernel/main.c). */
+/*
+ * Runs in thread "boot" just before the kernel enters the scheduler phase
+ * (ktest_checkpoint("sched_boot") in kernel/main.c): too early for a mutex.
+ */
 KTEST_DEATH(sched_boot, mutex_early)
 {
 	mutex_lock(&misuse_mutex);
