@@ -46,6 +46,39 @@ KTEST(sched, yield_order)
 	       order);
 }
 
+/* ---- Callee-saved registers survive a switch ---- */
+
+uint64_t sched_test_registers(void (*yield)(void), uint64_t seed);
+
+static volatile uint64_t clobbered;
+
+static void check_registers(void *arg)
+{
+	for (uint64_t i = 0; i < 300; i++) {
+		uint64_t changed = sched_test_registers(thread_yield, (uintptr_t)arg * 0x1000 + i);
+		__atomic_fetch_or(&clobbered, changed, __ATOMIC_RELAXED);
+	}
+}
+
+/* Three threads each fill s1..s11 with their own values and yield to the others. */
+KTEST(sched, registers)
+{
+	struct thread *t[3];
+	clobbered = 0;
+	for (int i = 0; i < 3; i++) {
+		t[i] = spawn(check_registers, (void *)(uintptr_t)(i + 1), "registers");
+		KCHECK(t[i], "no thread");
+	}
+	for (int i = 0; i < 3; i++)
+		thread_join(t[i]);
+	ktest_info("clobbered=0x%lx", clobbered);
+	for (int n = 1; n <= 11; n++)
+		KCHECK(!(clobbered & (1UL << n)),
+		       "s%d changed across thread_yield(): the context switch must save and "
+		       "restore it (mask 0x%lx)",
+		       n, clobbered);
+}
+
 /* ---- CPU-bound threads that never yield ---- */
 
 #define MAX_SPINNERS 9
@@ -169,10 +202,11 @@ KTEST(sched, idle)
 		loops0[i] = sched_hart_stats(i).loops;
 		waits0[i] = sched_hart_stats(i).idle_waits;
 	}
-	uint64_t ticks0 = timer_ticks();
+	uint64_t t0 = timer_now();
 	/* Nothing else to run: this thread keeps its hart busy, the others idle. */
 	busy_for_ms(200);
-	uint64_t ticks = timer_ticks() - ticks0;
+	/* Tick periods that passed (this thread may have moved between harts meanwhile). */
+	uint64_t ticks = (timer_now() - t0) * timer_hz() / timer_timebase();
 	int idle_harts = 0;
 	for (int i = 0; i < MAX_HARTS; i++) {
 		struct sched_hart_stats s = sched_hart_stats(i);

@@ -14,7 +14,7 @@
 #include "timer.h"
 
 #define RING 4
-#define ROUNDS 3000
+#define ROUNDS 10000
 
 static struct {
 	struct spinlock lock;
