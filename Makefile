@@ -32,7 +32,9 @@ CFLAGS  := $(ARCHFLAGS) -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	   -fno-pie -fno-omit-frame-pointer \
 	   -fno-strict-aliasing -fno-toplevel-reorder -fno-optimize-sibling-calls -MMD -MP -Ikernel
 ASFLAGS := $(ARCHFLAGS) -g -Ikernel -MMD -MP
-LDFLAGS := $(ARCHFLAGS) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments -Wl,--no-relax \
+# libgcc's multilib for soft-float rv64 is selected by the plain ISA string.
+LIBGCC_ARCH := -march=rv64imac -mabi=lp64 -mcmodel=medany
+LDFLAGS := $(LIBGCC_ARCH) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments -Wl,--no-relax \
 	   -T kernel/kernel.ld
 
 KSRCS := $(wildcard kernel/*.c kernel/hal/*.c kernel/lib/*.c kernel/tests/*.c) \
