@@ -70,6 +70,13 @@ __attribute__((noreturn)) void context_switch_missing(void)
 	lab_missing("the scheduler", "docs/labs/4-sched.md");
 }
 
+void context_entry_returned(void)
+{
+	panic("the entry function of a fresh context returned on hart %u; thread and "
+	      "scheduler entries must never return",
+	      this_hart()->id);
+}
+
 static unsigned parse_slice(void)
 {
 	char buf[16];

@@ -47,14 +47,22 @@ _Static_assert(sizeof(struct context) == CONTEXT_SIZE, "context size");
  */
 void context_switch(struct context *save, const struct context *load);
 
+/* The first code of a fresh context: calls the entry function in s1 (context_switch.S). */
+void context_start(void);
+
+/* Called (and expected to panic) if a context's entry function returns. */
+__attribute__((noreturn)) void context_entry_returned(void);
+
 /*
- * Makes *ctx a fresh context that starts entry() on the stack whose top (highest
- * address, 16-byte aligned) is stack_top, with a zero frame pointer so that backtraces
- * end there. entry() must never return: there is nowhere to return to.
+ * Makes *ctx a fresh context that, once loaded by context_switch(), calls entry() on
+ * the stack whose top (highest address) is stack_top, with a zero frame pointer so that
+ * backtraces end there. Caller must pass a 16-byte-aligned stack_top of a stack no one
+ * else uses; entry() must never return (there is nothing to return to).
  */
 static inline void context_init(struct context *ctx, void (*entry)(void), uintptr_t stack_top)
 {
-	*ctx = (struct context){.ra = (uintptr_t)entry, .sp = stack_top};
+	*ctx = (struct context){.ra = (uintptr_t)context_start, .sp = stack_top};
+	ctx->s[1] = (uintptr_t)entry;
 }
 
 #endif /* __ASSEMBLER__ */

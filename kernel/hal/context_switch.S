@@ -31,3 +31,18 @@ context_switch:
 	// call	context_switch_missing
 	// LAB sched: END
 	ret
+
+/*
+ * The first instructions of a fresh context (context_init()): calls the entry function
+ * held in s1, with s0 (the frame pointer) still 0. This is the outermost frame of every
+ * thread: the zero frame pointer ends the kernel's backtraces here, and .cfi_undefined
+ * tells GDB that there is nothing further to unwind.
+ */
+	.globl context_start
+context_start:
+	.cfi_startproc
+	.cfi_undefined ra
+	jalr	s1
+	/* Entry functions never return; if one does, say so. */
+	call	context_entry_returned
+	.cfi_endproc
