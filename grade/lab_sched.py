@@ -14,6 +14,10 @@ from gradelib import Lab
 
 lab = Lab("sched")
 
+# Guest time from instruction counts; sleep=off: idle harts do not wait in host time,
+# so host load cannot change what a test sees.
+GUEST_TIME = "shift=3,sleep=off"
+
 # No preemption during the yield-order test: a tick between a thread's step and its
 # yield would legitimately change the order.
 NO_PREEMPTION = "slice=100000"
@@ -49,7 +53,7 @@ def spinner_counts(run):
 @lab.test(points=15)
 def preemption(t):
     """CPU-bound threads that never yield all get equal shares of one hart (guest time)."""
-    run = t.boot("sched.preempt", cpus=1, icount="shift=3", extra_args="slice=1",
+    run = t.boot("sched.preempt", cpus=1, icount=GUEST_TIME, extra_args="slice=1",
                  timeout=60)
     run.expect_pass("sched.preempt")
     counts, info = spinner_counts(run)
@@ -65,7 +69,7 @@ def preemption(t):
 @lab.test(points=10)
 def preemption_smp(t):
     """On two harts, five CPU-bound threads all progress and move between the harts."""
-    run = t.boot("sched.preempt", cpus=2, icount="shift=3", extra_args="slice=1",
+    run = t.boot("sched.preempt", cpus=2, icount=GUEST_TIME, extra_args="slice=1",
                  timeout=60)
     run.expect_pass("sched.preempt")
     counts, info = spinner_counts(run)
@@ -82,7 +86,7 @@ def spread(t):
 @lab.test(points=5)
 def idle(t):
     """A hart with nothing to run waits for interrupts instead of spinning."""
-    t.boot("sched.idle", cpus=2, icount="shift=3", timeout=60).expect_pass("sched.idle")
+    t.boot("sched.idle", cpus=2, icount=GUEST_TIME, timeout=60).expect_pass("sched.idle")
 
 
 @lab.test(points=15)
@@ -111,7 +115,7 @@ def mutex_exclusion(t):
 @lab.test(points=10)
 def parked_waiter(t):
     """A thread waiting for a mutex sleeps: it does not run at all while it waits."""
-    run = t.boot("sched.mutex_parked", cpus=2, icount="shift=3", timeout=60)
+    run = t.boot("sched.mutex_parked", cpus=2, icount=GUEST_TIME, timeout=60)
     run.expect_pass("sched.mutex_parked")
     info = run.info("sched.mutex_parked")
     t.check(info["runs_while_waiting"] == 0 and info["ticks_while_waiting"] == 0,

@@ -25,17 +25,20 @@
 struct thread;
 
 struct mutex {
-	struct spinlock guard;  /* guards the fields below; held only inside these calls */
-	struct thread *owner;   /* NULL while free */
-	void *site;             /* where the owner locked it */
+	struct spinlock guard; /* guards the fields below; held only inside these calls */
+	struct thread *owner;  /* NULL while free */
+	void *site;	       /* where the owner locked it */
 	const char *name;
-	uint32_t waiters;       /* threads parked in mutex_lock() */
-	uint64_t acquisitions;  /* statistics */
-	uint64_t contended;     /* acquisitions that had to wait */
+	uint32_t waiters;      /* threads parked in mutex_lock() */
+	uint64_t acquisitions; /* statistics */
+	uint64_t contended;    /* acquisitions that had to wait */
 };
 
 /* Every mutex's guard is in the spinlock class "mutex": one never nests in another. */
-#define MUTEX_INIT(mutexname) { .guard = SPINLOCK_INIT("mutex"), .name = (mutexname) }
+#define MUTEX_INIT(mutexname)                                                                      \
+	{                                                                                          \
+		.guard = SPINLOCK_INIT("mutex"), .name = (mutexname)                               \
+	}
 
 /* Initialises a free mutex named `name` (a string that outlives the mutex). */
 void mutex_init(struct mutex *m, const char *name);

@@ -42,14 +42,14 @@ static struct {
 
 /* What the scheduler keeps per hart. Only that hart writes it, except `idle`. */
 struct sched_hart {
-	struct context context;      /* the scheduler loop, while a thread runs here */
-	struct thread *current;      /* the thread on this hart; NULL in the loop */
+	struct context context;	      /* the scheduler loop, while a thread runs here */
+	struct thread *current;	      /* the thread on this hart; NULL in the loop */
 	uintptr_t stack_lo, stack_hi; /* the loop's own stack */
-	uint64_t slice_start;        /* timer_ticks() when `current` was switched in */
-	uint64_t seen_ticks;         /* timer_ticks() when ticks were last charged */
-	volatile uint32_t idle;      /* 1 while waiting for work; sched_lock guards it */
+	uint64_t slice_start;	      /* timer_ticks() when `current` was switched in */
+	uint64_t seen_ticks;	      /* timer_ticks() when ticks were last charged */
+	volatile uint32_t idle;	      /* 1 while waiting for work; sched_lock guards it */
 	bool started;
-	uint64_t loops;              /* turns of the scheduler loop */
+	uint64_t loops; /* turns of the scheduler loop */
 	uint64_t switches, idle_waits;
 	volatile uint64_t kicks;
 };
@@ -362,9 +362,7 @@ static void sched_secondary_entry(void *unused)
 	sched_loop(sh);
 }
 
-static void sched_ipi(void)
-{
-}
+static void sched_ipi(void) {}
 
 void sched_start(const char *name)
 {
@@ -395,8 +393,7 @@ void sched_start(const char *name)
 	/* An IPI only wakes a hart (kick_idle_hart()); the trap entry acknowledges it. */
 	trap_set_software_handler(sched_ipi);
 	for (uint32_t i = 0; i < MAX_HARTS; i++)
-		if (i != h->id && harts[i].online &&
-		    !smp_run_on(i, sched_secondary_entry, NULL))
+		if (i != h->id && harts[i].online && !smp_run_on(i, sched_secondary_entry, NULL))
 			printf("sprout: hart %u cannot take the scheduler loop: it stays parked\n",
 			       i);
 

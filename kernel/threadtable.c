@@ -22,10 +22,10 @@ static struct thread slots[THREAD_MAX];
 static bool slot_used[THREAD_MAX];
 static int nslots_used;
 
-static uintptr_t pool_base;               /* THREAD_STACKS stacks, one after the other */
+static uintptr_t pool_base;		    /* THREAD_STACKS stacks, one after the other */
 static uint16_t free_stacks[THREAD_STACKS]; /* indices of free stacks; top = last */
 static int nfree_stacks;
-static bool stack_free[THREAD_STACKS];    /* catches a stack given back twice */
+static bool stack_free[THREAD_STACKS]; /* catches a stack given back twice */
 
 void thread_table_init(void)
 {
@@ -65,8 +65,8 @@ void thread_table_free_slot(struct thread *t)
 		      t, __builtin_return_address(0));
 	spin_lock(&table_lock);
 	if (!slot_used[i])
-		panic("thread_table_free_slot: slot %ld ('%s') is already free (called from %pS)", i,
-		      t->name, __builtin_return_address(0));
+		panic("thread_table_free_slot: slot %ld ('%s') is already free (called from %pS)",
+		      i, t->name, __builtin_return_address(0));
 	slot_used[i] = false;
 	nslots_used--;
 	spin_unlock(&table_lock);

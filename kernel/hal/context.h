@@ -12,9 +12,9 @@
 #pragma once
 
 /* Offsets shared with kernel/hal/context_switch.S; the _Static_asserts below pin them. */
-#define CTX_RA 0
-#define CTX_SP 8
-#define CTX_S(n) (16 + (n) * 8) /* s0 .. s11 */
+#define CTX_RA	     0
+#define CTX_SP	     8
+#define CTX_S(n)     (16 + (n)*8) /* s0 .. s11 */
 #define CONTEXT_SIZE (14 * 8)
 
 #ifndef __ASSEMBLER__
@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 struct context {
-	uint64_t ra;    /* where context_switch() returns to when this context resumes */
+	uint64_t ra; /* where context_switch() returns to when this context resumes */
 	uint64_t sp;
 	uint64_t s[12]; /* s0 (the frame pointer) .. s11 */
 };

@@ -18,7 +18,7 @@
 
 /* ---- Mutual exclusion under contention ---- */
 
-#define WORKERS 4
+#define WORKERS	   4
 #define ITERATIONS 2000
 
 static struct mutex counter_mutex = MUTEX_INIT("counter");

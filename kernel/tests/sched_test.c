@@ -125,8 +125,7 @@ KTEST(sched, preempt)
 	uint64_t mean = total / n;
 	ktest_info("spinners=%d harts=%d slice=%u hz=%u mean=%lu min=%lu max=%lu preemptions=%lu",
 		   n, platform.nharts, sched_slice(), timer_hz(), mean, min, max, preemptions);
-	KCHECK(min > 0, "a spinner never ran: %d CPU-bound threads, %d harts", n,
-	       platform.nharts);
+	KCHECK(min > 0, "a spinner never ran: %d CPU-bound threads, %d harts", n, platform.nharts);
 	KCHECK(preemptions >= (uint64_t)n, "only %lu preemptions of %d spinners in 600 ms",
 	       preemptions, n);
 	/*
@@ -134,15 +133,16 @@ KTEST(sched, preempt)
 	 * under -icount QEMU runs the harts in turns of many ticks; the grader judges the
 	 * one-hart run to 20%.
 	 */
-	KCHECK(min * 2 >= mean, "unfair shares: min %lu, max %lu, mean %lu (allowed: at least "
-				"half the mean)",
+	KCHECK(min * 2 >= mean,
+	       "unfair shares: min %lu, max %lu, mean %lu (allowed: at least "
+	       "half the mean)",
 	       min, max, mean);
 }
 
 /* ---- Threads spread over harts ---- */
 
 #define SPREAD_THREADS 8
-#define SPREAD_STEPS 200000
+#define SPREAD_STEPS   200000
 
 static volatile uint64_t steps_on[MAX_HARTS];
 
@@ -224,8 +224,8 @@ KTEST(sched, idle)
 			idle_harts++;
 	}
 	KCHECK(idle_harts >= platform.nharts - 1,
-	       "only %d hart(s) waited for interrupts while one thread ran on %d harts",
-	       idle_harts, platform.nharts);
+	       "only %d hart(s) waited for interrupts while one thread ran on %d harts", idle_harts,
+	       platform.nharts);
 }
 
 /* ---- Exit and join give everything back ---- */
@@ -263,8 +263,8 @@ KTEST(sched, exit_join)
 		KCHECK(now.stacks_free == before.stacks_free && now.slots_used == before.slots_used,
 		       "round %d: after joining every thread, %d of %d stacks free and %d slots "
 		       "used; before: %d free and %d used",
-		       round, now.stacks_free, now.stacks_total, now.slots_used,
-		       before.stacks_free, before.slots_used);
+		       round, now.stacks_free, now.stacks_total, now.slots_used, before.stacks_free,
+		       before.slots_used);
 	}
 	struct thread_counts counts = thread_counts();
 	struct thread_table_stats after = thread_table_stats();
@@ -320,8 +320,8 @@ KTEST_ALONE(sched, bench_yield)
 	uint64_t runs = other->runs - runs0;
 	atomic_store_release(&stop_yielding, 1);
 	thread_join(other);
-	ktest_info("rounds=%d other_ran=%lu instructions=%lu,%lu harts=%d", 2 * ROUNDS, runs,
-		   plain, checked, platform.nharts);
+	ktest_info("rounds=%d other_ran=%lu instructions=%lu,%lu harts=%d", 2 * ROUNDS, runs, plain,
+		   checked, platform.nharts);
 	KCHECK(runs >= 2 * ROUNDS - 1, "the other thread ran %lu times in %d yields", runs,
 	       2 * ROUNDS);
 	ktest_bench("yield_round_trip", plain / ROUNDS, "instructions");

@@ -13,15 +13,15 @@
 #include "thread.h"
 #include "timer.h"
 
-#define RING 4
+#define RING   4
 #define ROUNDS 10000
 
 static struct {
 	struct spinlock lock;
-	uint32_t turn;             /* whose turn it is to pass the token */
-	volatile uint32_t passes;  /* hand-offs so far */
-	volatile uint32_t sleeps;  /* times a thread went to sleep waiting for its turn */
-	volatile uint32_t done;    /* threads finished */
+	uint32_t turn;		  /* whose turn it is to pass the token */
+	volatile uint32_t passes; /* hand-offs so far */
+	volatile uint32_t sleeps; /* times a thread went to sleep waiting for its turn */
+	volatile uint32_t done;	  /* threads finished */
 } ring = {.lock = SPINLOCK_INIT("ring")};
 
 static void ring_member(void *arg)
@@ -63,7 +63,8 @@ KTEST(sched, sleep_stress)
 			last_progress = timer_now();
 		} else if (timer_now() - last_progress > ms_to_time(1000)) {
 			KCHECK(false,
-			       "lost wakeup: the ring stopped after %u of %d hand-offs; it is thread "
+			       "lost wakeup: the ring stopped after %u of %d hand-offs; it is "
+			       "thread "
 			       "%u's turn and it sleeps (%u sleeps so far)",
 			       passes, RING * ROUNDS, ring.turn, ring.sleeps);
 		}
