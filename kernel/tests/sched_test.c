@@ -142,7 +142,7 @@ KTEST(sched, preempt)
 /* ---- Threads spread over harts ---- */
 
 #define SPREAD_THREADS 8
-#define SPREAD_STEPS   200000
+#define SPREAD_STEPS   2000000
 
 static volatile uint64_t steps_on[MAX_HARTS];
 
