@@ -88,7 +88,9 @@ def spread(t):
 @lab.test(points=5)
 def idle(t):
     """A hart with nothing to run waits for interrupts instead of spinning."""
-    t.boot("sched.idle", cpus=2, icount=GUEST_TIME, timeout=60).expect_pass("sched.idle")
+    # Without -icount: under it, QEMU 7.2 leaves a hart in wfi halted for as long as
+    # another hart keeps running, ticks and IPIs notwithstanding.
+    t.boot("sched.idle", cpus=2, timeout=60).expect_pass("sched.idle")
 
 
 @lab.test(points=15)

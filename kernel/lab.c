@@ -9,11 +9,8 @@
 void lab_missing(const char *what, const char *handout)
 {
 	printf("\n%s is not implemented yet: see %s\n", what, handout);
-	/*
-	 * A stub's call to this noreturn function is often its last instruction, so the
-	 * return address may already be the next function's first byte; one byte back is
-	 * still inside the call and names the stub.
-	 */
+	/* The call is the stub's last instruction, so its return address may already be
+	   in the next function: name the call itself. */
 	printf("(reached from %pS)\n", (char *)__builtin_return_address(0) - 1);
 	shutdown(EXIT_LAB_MISSING);
 }

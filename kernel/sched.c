@@ -19,7 +19,6 @@
 #include "hal/atomic.h"
 #include "hal/context.h"
 #include "hal/cpu.h"
-#include "hal/ipi.h"
 #include "hart.h"
 #include "irqnest.h"
 #include "lab.h"
@@ -29,7 +28,6 @@
 #include "thread.h"
 #include "threadtable.h"
 #include "timer.h"
-#include "trap.h"
 
 #define MAX_SLICE 1000000
 
@@ -125,7 +123,7 @@ static void kick_idle_hart(void)
 		if (i != me && sh->idle) {
 			sh->idle = 0; /* one kick is enough; the hart looks at the queue next */
 			sh->kicks++;
-			ipi_send(i);
+			smp_kick(i);
 			return;
 		}
 	}
@@ -350,19 +348,12 @@ static __attribute__((noreturn)) void sched_loop_first_entry(void)
 static void sched_secondary_entry(void *unused)
 {
 	(void)unused;
-	/* Until lab 3 sets up traps on the harts it starts, the loop does it. */
-	if (this_hart()->emergency_top == 0) {
-		trap_init_hart();
-		timer_init_hart();
-	}
 	struct sched_hart *sh = my_sched();
 	sh->stack_lo = this_hart()->stack_lo;
 	sh->stack_hi = this_hart()->stack_hi;
 	sh->started = true;
 	sched_loop(sh);
 }
-
-static void sched_ipi(void) {}
 
 void sched_start(const char *name)
 {
@@ -390,8 +381,6 @@ void sched_start(const char *name)
 	sh->slice_start = sh->seen_ticks = timer_ticks();
 	cpu_irq_restore(irq);
 
-	/* An IPI only wakes a hart (kick_idle_hart()); the trap entry acknowledges it. */
-	trap_set_software_handler(sched_ipi);
 	for (uint32_t i = 0; i < MAX_HARTS; i++)
 		if (i != h->id && harts[i].online && !smp_run_on(i, sched_secondary_entry, NULL))
 			printf("sprout: hart %u cannot take the scheduler loop: it stays parked\n",

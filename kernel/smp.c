@@ -4,7 +4,8 @@
  *
  * The boot hart asks the firmware (SBI HSM hart_start) to start each other hart at
  * _start_secondary (kernel/hal/entry.S) with a1 = the top of that hart's own boot
- * stack; the hart binds tp to its struct hart, registers itself and parks.
+ * stack; the hart binds tp to its struct hart, sets up its traps, its timer and its
+ * device interrupts (lab 2), registers itself and parks with interrupts on.
  */
 #include "smp.h"
 
@@ -12,15 +13,17 @@
 #include "console.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
-#include "hal/ipi.h"
 #include "hal/sbi.h"
 #include "hart.h"
+#include "irq.h"
 #include "irqnest.h"
 #include "lib/format.h"
 #include "panic.h"
 #include "phase.h"
 #include "platform.h"
 #include "spinlock.h"
+#include "timer.h"
+#include "trap.h"
 
 /* How long the boot hart waits for a started hart to reach its parking loop. */
 #define START_TIMEOUT_MS 1000
@@ -38,7 +41,25 @@ static volatile uint32_t stopper;
 
 uint64_t smp_ms_to_ticks(uint64_t ms)
 {
-	return platform.timebase_hz * ms / 1000;
+	return timer_timebase() * ms / 1000;
+}
+
+/* Sends an inter-processor interrupt: a software interrupt on hart `hartid`. */
+static void poke(uint32_t hartid)
+{
+	/* hart_mask bit 0 stands for hart_mask_base: a mask naming exactly one hart. */
+	sbi_send_ipi(1, hartid);
+}
+
+void smp_kick(uint32_t hartid)
+{
+	poke(hartid);
+}
+
+/* The software-interrupt handler (interrupt context): IPIs ask a hart to stop. */
+static void ipi_received(void)
+{
+	smp_poll_stop();
 }
 
 static void set_activity(struct hart *h, enum hart_activity a)
@@ -63,9 +84,9 @@ int smp_online(void)
 
 static bool wait_until_parked(struct hart *h, uint64_t ms)
 {
-	uint64_t deadline = cpu_time() + smp_ms_to_ticks(ms);
+	uint64_t deadline = timer_now() + smp_ms_to_ticks(ms);
 	while (atomic_load_relaxed(&h->activity) == HART_STARTING)
-		if (cpu_time() > deadline)
+		if (timer_now() > deadline)
 			return false;
 	return true;
 }
@@ -75,6 +96,7 @@ void smp_start_secondaries(void)
 	assert_phase(PHASE_BOOTSTRAP);
 	struct hart *me = this_hart();
 	set_activity(me, HART_WORKING);
+	trap_set_software_handler(ipi_received);
 	come_online();
 	if (platform.nharts > 1 && !sbi_has_extension(SBI_EXT_HSM)) {
 		printf("sprout: the firmware cannot start harts (no SBI HSM): running on one\n");
@@ -145,18 +167,23 @@ static bool run_posted_work(struct hart *me)
 void smp_secondary_main(void)
 {
 	struct hart *me = this_hart();
-	ipi_enable();
+	trap_init_hart();
+	timer_init_hart();
+	irq_init_hart();
+	cpu_irq_enable();
 	come_online();
 	set_activity(me, HART_PARKED);
 	/*
-	 * The parking loop. An IPI that arrives between ipi_clear() and wfi stays pending
-	 * and ends wfi at once, so no wake-up is lost.
+	 * The parking loop polls instead of waiting in wfi. Under QEMU -icount, where all
+	 * harts take turns on one host thread, a hart in wfi was never resumed by an IPI
+	 * (nor by its own timer) while another hart kept running, and benchmarks need
+	 * -icount. The IPI that smp_run_on() sends is for lab 4's idle loop, which can
+	 * sleep in wfi; here the trap handler only acknowledges it.
 	 */
 	for (;;) {
-		ipi_clear();
 		smp_poll_stop();
 		if (!run_posted_work(me))
-			cpu_wait_for_interrupt();
+			cpu_relax();
 	}
 }
 
@@ -174,16 +201,16 @@ bool smp_run_on(uint32_t hartid, void (*fn)(void *arg), void *arg)
 	h->work.fn = fn;
 	h->work.arg = arg;
 	atomic_store_release(&h->work.state, SMP_WORK_POSTED);
-	ipi_send(hartid);
+	poke(hartid);
 	return true;
 }
 
 bool smp_join_timeout(uint32_t hartid, uint64_t ms)
 {
 	struct hart *h = &harts[hartid];
-	uint64_t deadline = cpu_time() + smp_ms_to_ticks(ms);
+	uint64_t deadline = timer_now() + smp_ms_to_ticks(ms);
 	while (atomic_load_acquire(&h->work.state) != SMP_WORK_IDLE) {
-		if (cpu_time() > deadline)
+		if (timer_now() > deadline)
 			return false;
 		smp_poll_stop();
 		cpu_relax();
@@ -206,16 +233,16 @@ void smp_stop_others(void)
 	for (int i = 0; i < MAX_HARTS; i++) {
 		uint32_t a = atomic_load_relaxed(&harts[i].activity);
 		if (&harts[i] != me && (a == HART_PARKED || a == HART_WORKING))
-			ipi_send(harts[i].id);
+			poke(harts[i].id);
 	}
 	if (platform.timebase_hz == 0)
 		return;
-	uint64_t deadline = cpu_time() + smp_ms_to_ticks(STOP_TIMEOUT_MS);
+	uint64_t deadline = timer_now() + smp_ms_to_ticks(STOP_TIMEOUT_MS);
 	for (int i = 0; i < MAX_HARTS; i++) {
 		struct hart *h = &harts[i];
 		while (h != me && (atomic_load_relaxed(&h->activity) == HART_PARKED ||
 				   atomic_load_relaxed(&h->activity) == HART_WORKING) &&
-		       cpu_time() < deadline)
+		       timer_now() < deadline)
 			cpu_relax();
 	}
 }

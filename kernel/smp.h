@@ -40,6 +40,13 @@ int smp_online(void);
  */
 bool smp_run_on(uint32_t hartid, void (*fn)(void *arg), void *arg);
 
+/*
+ * Sends hart `hartid` an inter-processor interrupt: it ends a wfi there even with
+ * interrupts off, and its handler only looks for a stop request. Lab 4 wakes idle
+ * scheduler loops with it. Any context.
+ */
+void smp_kick(uint32_t hartid);
+
 /* Waits until hart `hartid` has finished the work posted to it. */
 void smp_join(uint32_t hartid);
 

@@ -8,6 +8,7 @@
 #include "spinlock.h"
 
 #include "console.h"
+#include "context_check.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
 #include "hart.h"
@@ -17,8 +18,8 @@
 #include "lockorder.h"
 #include "lockstat.h"
 #include "panic.h"
-#include "platform.h"
 #include "smp.h"
+#include "timer.h"
 
 /* How often (in turns of the wait loop) a waiting hart looks at the clock. */
 #define SPIN_CHECK_TURNS 1024
@@ -72,14 +73,31 @@ void spin_require_held(const struct spinlock *lk, const char *operation, void *c
  */
 #define GIVEN __attribute__((unused))
 
+void spin_require_none_held(const char *operation, void *caller)
+{
+	struct hart *me = this_hart();
+	if (me->nheld == 0)
+		return;
+	panic("%s() may sleep, but hart %u holds %u spinlock%s, the last '%s' (taken at %pS) "
+	      "(%s called from %pS)",
+	      operation, me->id, me->nheld, me->nheld == 1 ? "" : "s",
+	      name_of(me->held[me->nheld - 1]), me->held[me->nheld - 1]->site, operation, caller);
+}
+
 /* ---- Misuse reports ---- */
 
-/* spin_lock() on a lock this hart already holds: it would wait for itself forever. */
+/*
+ * spin_lock() on a lock this hart already holds: it would wait for itself forever. In a
+ * trap handler it means the interrupted code held the lock with interrupts on.
+ */
 static GIVEN __attribute__((noreturn)) void spin_panic_recursive(struct spinlock *lk, void *site)
 {
 	panic("spin_lock: hart %u already holds lock '%s' (taken at %pS) and takes it again "
-	      "at %pS",
-	      this_hart()->id, name_of(lk), lk->site, site);
+	      "at %pS%s",
+	      this_hart()->id, name_of(lk), lk->site, site,
+	      in_trap_handler() ? ", in a trap handler that interrupted the holder: interrupts "
+				  "were on while it held the lock"
+				: "");
 }
 
 /* spin_unlock() of a lock this hart does not hold. */
@@ -136,26 +154,34 @@ struct spin_wait {
 	struct spinlock *lock;
 	void *site;       /* where this hart asked for it */
 	uint64_t spins;   /* turns of the wait loop so far */
-	uint64_t since;   /* cpu_time() at the first turn */
+	uint64_t since;   /* timer_now() at the first turn */
 };
 
 #define SPIN_WAIT(lk, site_) ((struct spin_wait){.lock = (lk), .site = (site_)})
+
+static void print_harts(const void *ctx)
+{
+	(void)ctx;
+	printf("harts:\n");
+	spin_print_harts();
+}
 
 static __attribute__((noreturn)) void spin_report_deadlock(struct spin_wait *w, uint64_t now)
 {
 	struct spinlock *lk = w->lock;
 	uint32_t holder = atomic_load_relaxed(&lk->holder);
 	void *taken_at = lk->site;
-	uint64_t ms = (now - w->since) * 1000 / platform.timebase_hz;
-	printf("\nspinlock: hart %u has spun %lu ms on lock '%s'; the harts:\n", this_hart()->id,
-	       ms, name_of(lk));
-	spin_print_harts();
+	uint64_t ms = (now - w->since) * 1000 / timer_timebase();
+	uintptr_t fp = cpu_frame_pointer();
 	if (holder == 0)
-		panic("deadlock: hart %u spun %lu ms on lock '%s' at %pS, but no hart holds it "
-		      "(released without spin_unlock?)",
-		      this_hart()->id, ms, name_of(lk), w->site);
-	panic("deadlock: hart %u spun %lu ms on lock '%s' at %pS; held by hart %u, taken at %pS",
-	      this_hart()->id, ms, name_of(lk), w->site, holder - 1, taken_at);
+		panic_report(fp, print_harts, NULL,
+			     "deadlock: hart %u spun %lu ms on lock '%s' at %pS, but no hart holds "
+			     "it (released without spin_unlock?)",
+			     this_hart()->id, ms, name_of(lk), w->site);
+	panic_report(fp, print_harts, NULL,
+		     "deadlock: hart %u spun %lu ms on lock '%s' at %pS; held by hart %u, taken "
+		     "at %pS",
+		     this_hart()->id, ms, name_of(lk), w->site, holder - 1, taken_at);
 }
 
 /* The slow part of a turn: start the clock, obey a stop request, notice a deadlock. */
@@ -163,7 +189,7 @@ static __attribute__((noinline)) void spin_wait_check(struct spin_wait *w)
 {
 	static volatile uint32_t reporting;
 	struct hart *me = this_hart();
-	uint64_t now = cpu_time();
+	uint64_t now = timer_now();
 	if (w->spins == 0) {
 		w->since = now;
 		me->waiting_site = w->site;
@@ -171,7 +197,7 @@ static __attribute__((noinline)) void spin_wait_check(struct spin_wait *w)
 		return;
 	}
 	smp_poll_stop();
-	uint64_t limit = platform.timebase_hz * SPIN_DEADLOCK_MS / 1000;
+	uint64_t limit = timer_timebase() * SPIN_DEADLOCK_MS / 1000;
 	/* One report is enough: a second waiter keeps spinning until the first stops it. */
 	if (now - w->since >= limit && atomic_swap_acquire(&reporting, 1) == 0)
 		spin_report_deadlock(w, now);

@@ -80,6 +80,16 @@ bool spin_holding(const struct spinlock *lk);
 #define assert_held(lk) spin_require_held((lk), __func__, __builtin_return_address(0))
 void spin_require_held(const struct spinlock *lk, const char *operation, void *caller);
 
+/*
+ * For operations that may wait a long time (lab 4's sleeping locks, anything that
+ * sleeps): panics, naming the function it is written in, its caller and the spinlocks
+ * this hart holds, if it holds any. A sleeper holding a spinlock keeps other harts
+ * spinning and its own interrupts off for as long as it sleeps. (A spinlock itself may
+ * be taken anywhere, trap handlers included.)
+ */
+#define assert_no_spinlock_held() spin_require_none_held(__func__, __builtin_return_address(0))
+void spin_require_none_held(const char *operation, void *caller);
+
 /* A snapshot of lk's counters (exact only while no other hart is taking it). */
 struct spin_stats spin_stats(const struct spinlock *lk);
 

@@ -45,6 +45,14 @@ static inline void cpu_irq_source_disable(unsigned code) { csr_clear(sie, 1UL <<
 static inline void cpu_software_interrupt_raise(void) { csr_set(sip, SIE_SSIE); }
 static inline void cpu_software_interrupt_clear(void) { csr_clear(sip, SIE_SSIE); }
 
+/*
+ * Instructions retired. Under QEMU it counts guest instructions only with -icount
+ * (otherwise it follows the host clock), and then in units of 2^shift per instruction
+ * (QEMU's guest nanoseconds), for all harts together: with several harts it is the
+ * machine's count, not this hart's. OpenSBI lets S-mode read it.
+ */
+static inline uint64_t cpu_instret(void) { return csr_read(instret); }
+
 /* Traps into the kernel's own breakpoint handler; it steps over and returns. */
 static inline void cpu_breakpoint(void) { __asm__ volatile("ebreak" ::: "memory"); }
 
@@ -52,27 +60,12 @@ static inline void cpu_breakpoint(void) { __asm__ volatile("ebreak" ::: "memory"
 static inline void cpu_wait_for_interrupt(void) { __asm__ volatile("wfi" ::: "memory"); }
 
 /*
- * The time CSR: ticks of the platform timer at platform.timebase_hz, the same on every
- * hart. Under QEMU -icount it advances with executed instructions (guest time), so
- * waits measured with it do not depend on how fast the host is.
+ * Executes exactly 256 instructions that do nothing: a block of known length, to learn
+ * how many instret units one instruction counts for (QEMU -icount scales instret).
  */
-static inline uint64_t cpu_time(void)
+static inline void cpu_run_256_nops(void)
 {
-	uint64_t t;
-	__asm__ volatile("rdtime %0" : "=r"(t));
-	return t;
-}
-
-/*
- * The instret CSR: instructions retired. Under QEMU -icount it is the machine's
- * instruction count (all harts together, see docs/labs/3-lock.md); without -icount
- * QEMU returns a host clock instead, so only benchmarks run under -icount use it.
- */
-static inline uint64_t cpu_instret(void)
-{
-	uint64_t n;
-	__asm__ volatile("rdinstret %0" : "=r"(n));
-	return n;
+	__asm__ volatile(".rept 256\n\tnop\n\t.endr" ::: "memory");
 }
 
 /* The frame pointer of the calling function (s0), for backtraces. */

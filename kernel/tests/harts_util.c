@@ -9,6 +9,7 @@
 #include "hal/cpu.h"
 #include "hart.h"
 #include "smp.h"
+#include "timer.h"
 
 static bool is_other_online(int id)
 {
@@ -40,9 +41,9 @@ int another_hart(void)
 
 bool wait_for_value(const volatile uint32_t *word, uint32_t value, uint64_t ms)
 {
-	uint64_t deadline = cpu_time() + smp_ms_to_ticks(ms);
+	uint64_t deadline = timer_now() + smp_ms_to_ticks(ms);
 	while (atomic_load_acquire(word) != value) {
-		if (cpu_time() > deadline)
+		if (timer_now() > deadline)
 			return false;
 		smp_poll_stop();
 		cpu_relax();
@@ -52,9 +53,9 @@ bool wait_for_value(const volatile uint32_t *word, uint32_t value, uint64_t ms)
 
 bool wait_for_spinner(uint32_t hartid, const struct spinlock *lk, uint64_t ms)
 {
-	uint64_t deadline = cpu_time() + smp_ms_to_ticks(ms);
+	uint64_t deadline = timer_now() + smp_ms_to_ticks(ms);
 	while (atomic_load_ptr_relaxed((void *const volatile *)&harts[hartid].waiting_for) != lk) {
-		if (cpu_time() > deadline)
+		if (timer_now() > deadline)
 			return false;
 		cpu_relax();
 	}
@@ -63,8 +64,8 @@ bool wait_for_spinner(uint32_t hartid, const struct spinlock *lk, uint64_t ms)
 
 void delay_ms(uint64_t ms)
 {
-	uint64_t deadline = cpu_time() + smp_ms_to_ticks(ms);
-	while (cpu_time() < deadline) {
+	uint64_t deadline = timer_now() + smp_ms_to_ticks(ms);
+	while (timer_now() < deadline) {
 		smp_poll_stop();
 		cpu_relax();
 	}

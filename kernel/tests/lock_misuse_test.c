@@ -203,3 +203,24 @@ KTEST_DEATH(lock, irq_enabled_inside)
 	cpu_irq_enable(); /* a bug: a handler could now want irq_lock on this hart */
 	spin_unlock(&irq_lock);
 }
+
+/* ---- Something that may sleep, called with a spinlock held ---- */
+
+static struct spinlock sleepy = SPINLOCK_INIT("test.sleepy");
+
+static SITE void wait_for_event(void)
+{
+	assert_no_spinlock_held();
+}
+
+static SITE void wait_while_holding(void)
+{
+	spin_lock(&sleepy);
+	wait_for_event();
+}
+
+KTEST_DEATH(lock, sleep_while_holding)
+{
+	wait_for_event(); /* no lock held: fine */
+	wait_while_holding();
+}

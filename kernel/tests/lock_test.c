@@ -16,6 +16,7 @@
 #include "smp.h"
 #include "spinlock.h"
 #include "tests/harts_util.h"
+#include "timer.h"
 
 /* The function `addr` lies in, by name, for checking recorded sites. */
 static const char *function_at(void *addr)
@@ -32,16 +33,18 @@ static struct {
 	uint32_t id;
 	uintptr_t sp;
 	struct hart *tp;
+	uint64_t ticks[2]; /* this hart's timer ticks, at two visits */
 } seen[MAX_HARTS];
 
 static void report_self(void *arg)
 {
-	(void)arg;
+	int visit = *(int *)arg;
 	struct hart *h = this_hart();
 	seen[h->id].ran = true;
 	seen[h->id].id = h->id;
 	seen[h->id].sp = cpu_stack_pointer();
 	seen[h->id].tp = h;
+	seen[h->id].ticks[visit] = timer_ticks();
 }
 
 KTEST(lock, harts)
@@ -50,7 +53,10 @@ KTEST(lock, harts)
 	ktest_info("listed=%d online=%d", platform.nharts, online);
 	KCHECK(online == platform.nharts, "%d harts listed in the device tree, %d online",
 	       platform.nharts, online);
-	KCHECK(run_on_all_harts(report_self, NULL, 1000), "a hart did not run its work");
+	int first = 0, second = 1;
+	KCHECK(run_on_all_harts(report_self, &first, 1000), "a hart did not run its work");
+	delay_ms(100); /* 10 ticks at the default 100 Hz */
+	KCHECK(run_on_all_harts(report_self, &second, 1000), "a hart did not run its work");
 	for (int i = 0; i < platform.nharts; i++) {
 		uint32_t id = platform.hart_ids[i];
 		uintptr_t lo = (uintptr_t)boot_stacks[id], hi = lo + KSTACK_SIZE;
@@ -61,6 +67,9 @@ KTEST(lock, harts)
 		KCHECK(seen[id].sp > lo && seen[id].sp <= hi,
 		       "hart %u runs on sp %p, outside its stack %p-%p", id, (void *)seen[id].sp,
 		       (void *)lo, (void *)hi);
+		KCHECK(seen[id].ticks[1] > seen[id].ticks[0],
+		       "hart %u took no timer tick in 100 ms (%lu, then %lu): its timer is off", id,
+		       seen[id].ticks[0], seen[id].ticks[1]);
 	}
 }
 
@@ -337,4 +346,79 @@ KTEST(lock, stats)
 	KCHECK(s2.contended - s1.contended == CONTENDED, "%d contended acquisitions counted as %lu",
 	       CONTENDED, s2.contended - s1.contended);
 	KCHECK(s2.spins > s1.spins && s2.max_spins > 0, "contended waits counted no spins");
+}
+
+/* ---- A timer handler takes a lock that the code it interrupts also takes ---- */
+
+enum { TIMER_TEST_MS = 300 };
+
+static struct spinlock tick_lock = SPINLOCK_INIT("test.tick");
+static volatile uint64_t tick_shared; /* guarded by tick_lock */
+static volatile uint32_t tick_hook_on;
+static struct {
+	bool irq_on;             /* interrupts on when the work began: the point of the test */
+	uint64_t holds;          /* critical sections of the work */
+	uint64_t ticks_after;    /* of those, how many had a tick handled right at release */
+	uint64_t handler_takes;  /* acquisitions by this hart's timer handler */
+} tick_seen[MAX_HARTS];
+
+static void take_lock_on_tick(void)
+{
+	if (!atomic_load_acquire(&tick_hook_on))
+		return;
+	spin_lock(&tick_lock);
+	tick_shared = tick_shared + 1;
+	tick_seen[this_hart()->id].handler_takes++;
+	spin_unlock(&tick_lock);
+}
+
+/* Holds tick_lock for a while, again and again, interrupts on in between. */
+static void hold_lock_often(void *arg)
+{
+	uint64_t end = *(const uint64_t *)arg;
+	uint32_t me = this_hart()->id;
+	const volatile uint64_t *ticks = timer_tick_counter();
+	tick_seen[me].irq_on = cpu_irq_enabled();
+	while (timer_now() < end) {
+		uint64_t before = *ticks;
+		spin_lock(&tick_lock);
+		tick_shared = tick_shared + 1;
+		for (volatile int i = 0; i < 500; i++) /* a hold long enough for ticks to fall in */
+			;
+		spin_unlock(&tick_lock);
+		tick_seen[me].holds++;
+		if (*ticks != before)
+			tick_seen[me].ticks_after++;
+	}
+}
+
+KTEST(lock, timer)
+{
+	uint64_t end = timer_now() + smp_ms_to_ticks(TIMER_TEST_MS);
+	timer_set_tick_hook(take_lock_on_tick);
+	atomic_store_release(&tick_hook_on, 1);
+	bool done = run_on_all_harts(hold_lock_often, &end, TIMER_TEST_MS + 2000);
+	atomic_store_release(&tick_hook_on, 0);
+	timer_set_tick_hook(NULL);
+	KCHECK(done, "a hart did not finish");
+	uint64_t holds = 0, handler = 0, after = 0;
+	for (int i = 0; i < platform.nharts; i++) {
+		uint32_t id = platform.hart_ids[i];
+		holds += tick_seen[id].holds;
+		handler += tick_seen[id].handler_takes;
+		after += tick_seen[id].ticks_after;
+	}
+	spin_lock(&tick_lock);
+	uint64_t total = tick_shared;
+	spin_unlock(&tick_lock);
+	ktest_info("harts=%d ms=%d holds=%lu handler_takes=%lu ticks_at_release=%lu total=%lu",
+		   platform.nharts, TIMER_TEST_MS, holds, handler, after, total);
+	for (int i = 0; i < platform.nharts; i++) {
+		uint32_t id = platform.hart_ids[i];
+		KCHECK(tick_seen[id].irq_on, "hart %u ran the work with interrupts off", id);
+		KCHECK(tick_seen[id].handler_takes > 0, "the timer handler of hart %u never ran", id);
+	}
+	KCHECK(after > 0, "no tick fell inside a critical section in %d ms", TIMER_TEST_MS);
+	KCHECK(total == holds + handler, "the shared count is %lu after %lu + %lu increments",
+	       total, holds, handler);
 }
