@@ -46,6 +46,10 @@ KERNEL_BENCHES = [
     # figure is every hart's instructions per alloc+free, spinning on the lock included.
     KernelBench("buddy.bench_pages_smp", cpus=4, icount="shift=3", args="mmdebug=0",
                 ns_per_instruction=8, timeout=300),
+    # A yield round trip between two threads (one switch each way), and the hand-off of
+    # a mutex to a parked waiter, in guest instructions on one hart.
+    KernelBench("sched.bench_yield"),
+    KernelBench("sched.bench_mutex"),
 ]
 
 

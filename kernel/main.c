@@ -15,12 +15,17 @@
 #include "lib/string.h"
 #include "kmalloc.h"
 #include "ktest.h"
+#include "lockorder.h"
 #include "memmap.h"
 #include "pages.h"
 #include "panic.h"
 #include "phase.h"
 #include "platform.h"
+#include "sched.h"
 #include "shutdown.h"
+#include "smp.h"
+#include "spinlock.h"
+#include "thread.h"
 #include "timer.h"
 #include "trap.h"
 
@@ -99,6 +104,38 @@ static void boot_traps(void)
 }
 
 /*
+ * Every hart the device tree lists comes up, each on its own stack with its own struct
+ * hart, and parks until there is work. (On a lab 3 student branch, boot stops here: the
+ * first spin_lock() is in smp_start_secondaries().)
+ */
+static void boot_harts(void)
+{
+	lock_order_init();
+	smp_start_secondaries();
+	ktest_checkpoint("lock");
+}
+
+/*
+ * The scheduler (lab 4). The code running here becomes the kernel thread "boot", every
+ * hart starts its scheduler loop, and the kernel enters the scheduler phase: from here
+ * on kmain runs as a thread that any hart may pick up, so its tests can yield, sleep
+ * and take mutexes. (On a lab 4 student branch, boot stops at the first context
+ * switch, in sched_start().)
+ */
+static void boot_scheduler(void)
+{
+	sched_init();
+	sched_start("boot");
+	/* Threads run, but the phase is still bootstrap: what needs the scheduler phase
+	   must still refuse (the sched_boot tests). */
+	ktest_checkpoint("sched_boot");
+	phase_advance(PHASE_SCHEDULER);
+	printf("sprout: scheduler on: thread '%s' on hart %u, slice %u ticks\n",
+	       thread_current_name(), this_hart()->id, sched_slice());
+	ktest_checkpoint("sched");
+}
+
+/*
  * The handover (lab 5): the page allocator takes every free page, boot_alloc() is
  * sealed, kmalloc() works and the thread table grows on demand: the production phase.
  * (On a lab 5 student branch, boot stops here: the handover's self-check is the first
@@ -121,12 +158,17 @@ void kmain(uint32_t hartid, uintptr_t dtb)
 	boot_early(hartid, dtb);
 	boot_bootstrap();
 	boot_traps();
+	boot_harts();
+	boot_scheduler();
 	boot_production();
 
+	/* In the thread "boot", on whichever hart runs it. */
 	if (ktest_active())
 		ktest_finish();
 	bump_print_stats();
 	trap_print_stats();
+	spin_stats_print();
+	sched_print_stats();
 	pages_print_stats();
 	kmalloc_print_stats();
 	printf("sprout: boot complete\n");
@@ -137,5 +179,5 @@ void kmain(uint32_t hartid, uintptr_t dtb)
 void kmain_secondary(uint32_t hartid)
 {
 	hart_bind(hartid);
-	cpu_halt();
+	smp_secondary_main();
 }

@@ -4,10 +4,12 @@
 #include "shutdown.h"
 
 #include "console.h"
+#include "smp.h"
 
 void stop_other_harts(void)
 {
-	/* One hart runs until lab 3 starts the others; powering off stops them all. */
+	/* Powering off stops every hart anyway; stopping them first keeps them quiet. */
+	smp_stop_others();
 }
 
 void shutdown(enum exit_status status)

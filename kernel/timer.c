@@ -21,6 +21,8 @@ static struct {
 	uint64_t missed; /* deadlines that passed before the handler could arm them */
 } per_hart[MAX_HARTS];
 
+static void (*volatile tick_hook)(void);
+
 static unsigned parse_hz(void)
 {
 	char buf[16];
@@ -69,6 +71,14 @@ void timer_interrupt(void)
 		per_hart[id].next += behind * interval;
 	}
 	timer_hw_set(per_hart[id].next);
+	void (*hook)(void) = tick_hook;
+	if (hook)
+		hook();
+}
+
+void timer_set_tick_hook(void (*hook)(void))
+{
+	tick_hook = hook;
 }
 
 uint64_t timer_ticks(void)

@@ -21,6 +21,12 @@ void timer_init_hart(void);
 /* The timer interrupt handler (interrupt context): counts the tick, arms the next. */
 void timer_interrupt(void);
 
+/*
+ * Has hook() called on every tick of every hart, in interrupt context, after the next
+ * deadline is armed; NULL removes it. For tests (lab 3) and lab 4's scheduler tick.
+ */
+void timer_set_tick_hook(void (*hook)(void));
+
 /* Ticks this hart has taken. */
 uint64_t timer_ticks(void);
 

@@ -15,6 +15,7 @@
 #include "irq.h"
 #include "lab.h"
 #include "panic.h"
+#include "sched.h"
 #include "shutdown.h"
 #include "timer.h"
 
@@ -253,4 +254,13 @@ void trap_handler(struct trapframe *tf)
 	h->trap_depth++;
 	trap_dispatch(tf);
 	h->trap_depth--;
+	/*
+	 * About to return from an interrupt to kernel code that had interrupts on: the
+	 * place where the scheduler (lab 4) may preempt the interrupted thread. If it did,
+	 * the thread may have resumed on another hart: `h` is stale then, and the frame's
+	 * tp, which the entry restores, must name the hart the thread returns on.
+	 */
+	if (h->trap_depth == 0 && trap_is_interrupt(tf) && trap_from_kernel(tf) &&
+	    sched_interrupt_exit())
+		tf->x[REG_TP] = (uint64_t)this_hart();
 }

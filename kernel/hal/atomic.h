@@ -1,13 +1,21 @@
 /*
  * Atomic memory operations and fences, each named for the ordering it gives.
  *
- * RISC-V's A extension orders an AMO with its .aq/.rl bits; the C11 builtins below
- * compile to exactly those (amoswap.w.aq for an acquire swap, fence rw,w + sw for a
- * release store), so the kernel states orderings in C and the compiler cannot move
- * ordinary accesses across them.
+ * RISC-V's A extension orders an AMO with its .aq/.rl bits, and FENCE orders the
+ * accesses around it. The C11 builtins below compile to those (GCC 12: amoswap.w.aq
+ * for an acquire swap; fence iorw,ow then amoswap.w zero for a release store), so the
+ * kernel states orderings in C and neither the compiler nor the hart can move ordinary
+ * accesses across them in the forbidden direction.
+ *
+ *   acquire  later loads and stores of this hart stay after the operation: what a
+ *            lock's taker needs, so it reads the data only once it holds the lock.
+ *   release  earlier loads and stores of this hart are visible before it: what a
+ *            lock's releaser needs, so the next holder sees everything it wrote.
+ *   relaxed  atomic (never torn, never invented) but unordered: counters, polling.
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Swaps in v and returns the old value; later loads and stores stay after it (acquire). */
@@ -32,6 +40,50 @@ static inline uint32_t atomic_load_acquire(const volatile uint32_t *p)
 static inline uint32_t atomic_load_relaxed(const volatile uint32_t *p)
 {
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/* A store with no ordering: for fields other harts only read for reports. */
+static inline void atomic_store_relaxed(volatile uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+
+/* Pointer-sized load and store with no ordering, for the same uses. */
+static inline void *atomic_load_ptr_relaxed(void *const volatile *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static inline void atomic_store_ptr_relaxed(void *volatile *p, void *v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+
+/* Pointer-sized release store and acquire load: publishing a filled-in record. */
+static inline void atomic_store_ptr_release(void *volatile *p, void *v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static inline void *atomic_load_ptr_acquire(void *const volatile *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * If *p == expected, stores desired and returns true; otherwise returns false. Acquire
+ * and release both: a successful claim sees what the previous owner published.
+ */
+static inline bool atomic_cas_acq_rel(volatile uint32_t *p, uint32_t expected, uint32_t desired)
+{
+	return __atomic_compare_exchange_n(p, &expected, desired, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
+
+/* Adds v and returns the old value; acquire and release both (amoadd.w.aqrl). */
+static inline uint32_t atomic_fetch_add_acq_rel(volatile uint32_t *p, uint32_t v)
+{
+	return __atomic_fetch_add(p, v, __ATOMIC_ACQ_REL);
 }
 
 /* Adds v and returns the old value, with no ordering: for counters. */

@@ -46,8 +46,10 @@ static inline void cpu_software_interrupt_raise(void) { csr_set(sip, SIE_SSIE); 
 static inline void cpu_software_interrupt_clear(void) { csr_clear(sip, SIE_SSIE); }
 
 /*
- * Instructions retired by this hart. Under QEMU it counts guest instructions only with
- * -icount (otherwise it follows the host clock); OpenSBI lets S-mode read it.
+ * Instructions retired. Under QEMU it counts guest instructions only with -icount
+ * (otherwise it follows the host clock), and then in units of 2^shift per instruction
+ * (QEMU's guest nanoseconds), for all harts together: with several harts it is the
+ * machine's count, not this hart's. OpenSBI lets S-mode read it.
  */
 static inline uint64_t cpu_instret(void) { return csr_read(instret); }
 
@@ -56,6 +58,15 @@ static inline void cpu_breakpoint(void) { __asm__ volatile("ebreak" ::: "memory"
 
 /* Waits for an interrupt; returns at once if one is pending even while disabled. */
 static inline void cpu_wait_for_interrupt(void) { __asm__ volatile("wfi" ::: "memory"); }
+
+/*
+ * Executes exactly 256 instructions that do nothing: a block of known length, to learn
+ * how many instret units one instruction counts for (QEMU -icount scales instret).
+ */
+static inline void cpu_run_256_nops(void)
+{
+	__asm__ volatile(".rept 256\n\tnop\n\t.endr" ::: "memory");
+}
 
 /* The frame pointer of the calling function (s0), for backtraces. */
 static inline uintptr_t cpu_frame_pointer(void)

@@ -1,0 +1,69 @@
+/*
+ * The other harts: starting every hart the device tree lists (SBI hart state
+ * management), parking them until there is work, running a function on one of them,
+ * and stopping them all when the kernel ends or panics.
+ *
+ * Until lab 4's scheduler takes over, a started hart waits in a parking loop and runs
+ * what is posted to its mailbox:
+ *
+ *   smp_run_on(1, count_to_a_million, &result);   // hart 1 starts on it
+ *   ...                                            // this hart goes on meanwhile
+ *   smp_join(1);                                   // wait until hart 1 is done
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct hart;
+
+enum smp_work_state {
+	SMP_WORK_IDLE,     /* mailbox empty */
+	SMP_WORK_POSTED,   /* fn and arg written, the hart not yet on it */
+	SMP_WORK_RUNNING,
+};
+
+/* Starts every other hart the device tree lists and waits until each is parked. */
+void smp_start_secondaries(void);
+
+/* The rest of kmain_secondary(): per-hart set-up, then the parking loop. */
+__attribute__((noreturn)) void smp_secondary_main(void);
+
+/* Harts running the kernel (the boot hart included). */
+int smp_online(void);
+
+/*
+ * Posts fn(arg) to the mailbox of parked hart `hartid` and wakes it; returns false if
+ * that hart is not online or its mailbox is busy. fn runs with interrupts as the
+ * parking loop has them and must return with no lock held.
+ */
+bool smp_run_on(uint32_t hartid, void (*fn)(void *arg), void *arg);
+
+/*
+ * Sends hart `hartid` an inter-processor interrupt: it ends a wfi there even with
+ * interrupts off, and its handler only looks for a stop request. Lab 4 wakes idle
+ * scheduler loops with it. Any context.
+ */
+void smp_kick(uint32_t hartid);
+
+/* Waits until hart `hartid` has finished the work posted to it. */
+void smp_join(uint32_t hartid);
+
+/* Like smp_join(), but gives up after `ms` of guest time; returns false then. */
+bool smp_join_timeout(uint32_t hartid, uint64_t ms);
+
+/*
+ * Stops every other online hart: each halts at its next look at the stop request (the
+ * parking loop, a lock wait, smp_poll_stop()). Waits briefly for them to halt.
+ */
+void smp_stop_others(void);
+
+/* Halts this hart if another hart has asked every other one to stop. Long loops call it. */
+void smp_poll_stop(void);
+
+/* Writes what hart h is doing ("parked", "running fn+0x0", ...) into buf. */
+int smp_describe(const struct hart *h, char *buf, size_t size);
+
+/* Milliseconds of guest time (the time CSR) as ticks of it. */
+uint64_t smp_ms_to_ticks(uint64_t ms);
