@@ -8,10 +8,10 @@
  * boot_alloc(). A joined thread gives both back.
  *
  * The rest of the kernel knows only the four functions below, never that the table is
- * an array. Lab 5 replaces their bodies (a struct thread from kmalloc(), a stack from
- * the page allocator) and thread_table_init() with its own; thread.c and sched.c stay
- * as they are. What a replacement must keep: slots come back zeroed, stacks are
- * THREAD_STACK_SIZE bytes aligned to 16, and the functions may be called from any
+ * an array. From the production phase on (lab 5), what the static table and pool
+ * cannot give comes from kmalloc() and the page allocator, so the table grows; thread.c
+ * and sched.c do not know the difference. Either way: slots come back zeroed, stacks
+ * are THREAD_STACK_SIZE bytes aligned to 16, and the functions may be called from any
  * thread on any hart, never from a trap handler.
  */
 #pragma once
@@ -39,7 +39,8 @@ uintptr_t stack_pool_get(void);
 void stack_pool_put(uintptr_t stack_lo);
 
 struct thread_table_stats {
-	int slots_used, slots_total;
-	int stacks_free, stacks_total;
+	int slots_used, slots_total;   /* used: static and kmalloc'ed; total: static only */
+	int stacks_free, stacks_total; /* of the pool */
+	int heap_slots, heap_stacks;   /* in use beyond the static ones (production phase) */
 };
 struct thread_table_stats thread_table_stats(void);
