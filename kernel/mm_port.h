@@ -83,8 +83,8 @@ static inline void mm_unlock(mm_lock_t *l)
  * Debug checks that cost time in proportion to the memory handed out: poisoning freed
  * memory and checking the poison when it is handed out again. On in the host tests
  * (the benchmark builds both ways with -DMM_DEBUG=0/1). In the kernel it is a switch
- * read at the handover, before any page is free (mmdebug= on the command line, on by
- * default: kernel/pages.c), since poison written by one setting would be judged by the
+ * read at the handover, before any page is free (mmdebug= on the command line; on by
+ * default in debug builds, CONFIG_DEBUG: kernel/pages.c), since poison written by one setting would be judged by the
  * other. Code tests it with a plain if, so both settings are compiled and type-checked
  * in every build.
  */

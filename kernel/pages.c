@@ -46,7 +46,7 @@
 
 _Static_assert(PAGE_CACHE_BATCH <= PAGE_CACHE_MAX / 2, "a refill must leave room for frees");
 
-bool mm_debug = true; /* MM_DEBUG in kernel/mm_port.h; set once, by pages_init() */
+bool mm_debug = CONFIG_DEBUG; /* MM_DEBUG in kernel/mm_port.h; mmdebug= sets it, in pages_init() */
 
 struct page_cache {
 	struct spinlock lock;
