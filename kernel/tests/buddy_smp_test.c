@@ -306,10 +306,18 @@ KTEST(buddy, thread_table)
 	for (int i = 0; i < made; i++)
 		thread_join(t[i]);
 	kfree(t);
+	struct thread_table_stats after = thread_table_stats();
 	ktest_info("created=%d wanted=%d static_slots=%d pool_stacks=%d slots_used=%d "
-		   "running=%u",
-		   made, N, THREAD_MAX, THREAD_STACKS, s.slots_used, w.running);
+		   "heap_slots=%d heap_stacks=%d running=%u",
+		   made, N, THREAD_MAX, THREAD_STACKS, s.slots_used, s.heap_slots, s.heap_stacks,
+		   w.running);
 	KCHECK(made == N, "thread_create() failed after %d threads (static capacity %d)", made,
 	       THREAD_MAX);
 	KCHECK(all_ran, "only %u of %d threads ran", w.running, N);
+	KCHECK(s.heap_slots > 0 && s.heap_stacks > 0,
+	       "%d slots from kmalloc() and %d stacks from page_alloc() with %d threads alive",
+	       s.heap_slots, s.heap_stacks, made);
+	KCHECK(after.heap_slots == 0 && after.heap_stacks == 0,
+	       "%d slots and %d stacks from the heap still in use after joining every thread",
+	       after.heap_slots, after.heap_stacks);
 }
