@@ -116,29 +116,12 @@ static void mark_object(struct slab *s, unsigned i, bool free)
 		s->free_map[i / 64] &= ~((uint64_t)1 << (i % 64));
 }
 
-/*
- * The index of the lowest set bit of w != 0, in six halving steps. Not
- * __builtin_ctzll: on rv64imac without Zbb GCC calls libgcc for it, and the toolchain's
- * libgcc is built for another float ABI, so the kernel would not link.
- */
-static unsigned lowest_set_bit(uint64_t w)
-{
-	unsigned n = 0;
-	for (unsigned half = 32; half > 0; half /= 2) {
-		if ((w & ((UINT64_C(1) << half) - 1)) == 0) {
-			w >>= half;
-			n += half;
-		}
-	}
-	return n;
-}
-
 /* Caller must pass a slab with a free object. */
 static unsigned first_free_object(const struct slab *s)
 {
 	for (unsigned w = 0; w < SLAB_MAP_WORDS; w++)
 		if (s->free_map[w])
-			return w * 64 + lowest_set_bit(s->free_map[w]);
+			return w * 64 + (unsigned)__builtin_ctzll(s->free_map[w]);
 	panic("kmalloc: slab %p on a partial list has no free object", (void *)s);
 }
 
