@@ -37,6 +37,10 @@ KERNEL_BENCHES = [
     # One timer interrupt, trap entry to sret, in guest instructions (instret counts
     # instructions only under -icount; shift=0 makes one instruction one count).
     KernelBench("trap.bench_tick"),
+    # A yield round trip between two threads (one switch each way), and the hand-off of
+    # a mutex to a parked waiter, in guest instructions on one hart.
+    KernelBench("sched.bench_yield"),
+    KernelBench("sched.bench_mutex"),
     # Lab 5: a page (cached on the hart, and straight from the buddy allocator) and a
     # kmalloc object, allocated and freed, in guest instructions on one hart; poisoning
     # off (mmdebug=0), as it reads or writes whole pages.
@@ -46,10 +50,6 @@ KERNEL_BENCHES = [
     # figure is every hart's instructions per alloc+free, spinning on the lock included.
     KernelBench("buddy.bench_pages_smp", cpus=4, icount="shift=3", args="mmdebug=0",
                 ns_per_instruction=8, timeout=300),
-    # A yield round trip between two threads (one switch each way), and the hand-off of
-    # a mutex to a parked waiter, in guest instructions on one hart.
-    KernelBench("sched.bench_yield"),
-    KernelBench("sched.bench_mutex"),
 ]
 
 
