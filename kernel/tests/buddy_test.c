@@ -12,6 +12,7 @@
 #include "ktest.h"
 #include "lib/format.h"
 #include "pages.h"
+#include "platform.h"
 
 #define ARENA_PAGES ((size_t)1 << BUDDY_MAX_ORDER)
 
@@ -292,4 +293,9 @@ KTEST(buddy, stats)
 	KCHECK(sum == s.buddy.free_pages, "the free blocks add up to %zu pages, the count says %zu",
 	       sum, s.buddy.free_pages);
 	KCHECK(s.cached_pages == 0, "%zu pages in the caches after draining them", s.cached_pages);
+	/* The device tree blob's pages joined at the handover (the tree lives on in a copy). */
+	struct buddy_block blk;
+	KCHECK(page_find_block((const void *)platform.dtb.base, &blk),
+	       "the device tree blob's page %p is not managed by the page allocator",
+	       (void *)platform.dtb.base);
 }
