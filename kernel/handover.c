@@ -29,7 +29,8 @@ static struct kheap kernel_heap;
 
 /*
  * Every free run of RAM, with the device tree blob's pages (the tree lives on in
- * platform.dtb_copy) and without what boot_alloc() has handed out so far.
+ * platform.dtb_copy) and without what boot_alloc() has handed out so far. Caller must
+ * pass room for MEMMAP_MAX_RUNS runs.
  */
 static size_t handover_runs(struct buddy_run *runs)
 {

@@ -63,7 +63,10 @@ static uint64_t tag_of(uint32_t worker, uint64_t serial, size_t page)
 	return (uint64_t)worker << 48 | serial << 12 | page;
 }
 
-/* Writes the tag into the first and last word of every page of the block. */
+/*
+ * Writes the tag into the first and last word of every page of the block. Caller must
+ * hold the block: 2^order pages from page_alloc(order).
+ */
 static void tag_block(uint64_t *block, unsigned order, uint32_t worker, uint64_t serial)
 {
 	for (size_t i = 0; i < ((size_t)1 << order); i++) {
@@ -72,7 +75,10 @@ static void tag_block(uint64_t *block, unsigned order, uint32_t worker, uint64_t
 	}
 }
 
-/* True if every page still carries its tag; else says whose tag replaced it. */
+/*
+ * True if every page still carries its tag; else says whose tag replaced it. Caller must
+ * hold the block, tagged by tag_block().
+ */
 static bool tags_intact(struct stress_worker *w, uint64_t *block, unsigned order, uint64_t serial)
 {
 	for (size_t i = 0; i < ((size_t)1 << order); i++) {
@@ -91,7 +97,10 @@ static bool tags_intact(struct stress_worker *w, uint64_t *block, unsigned order
 	return true;
 }
 
-/* True if the kmalloc object still carries its tag in every word (NULL: none made). */
+/*
+ * True if the kmalloc object still carries its tag in every word (NULL: none made).
+ * Caller must hold the object, `words` words from kmalloc().
+ */
 static bool note_intact(struct stress_worker *w, const uint64_t *note, size_t words,
 			uint64_t serial)
 {
