@@ -51,6 +51,8 @@ def count_unittest(output):
 STEPS = [
     Step("build the kernel from clean (warnings are errors)",
          "make -s clean && make -s kernel"),
+    Step("the kernel's C files satisfy .clang-format",
+         "git ls-files 'kernel/*.c' 'kernel/*.h' | xargs clang-format --dry-run --Werror"),
     Step("check the lab catalog", [PY, "labs/labs.py", "--check"], needs="labs/labs.py"),
     Step("the grader's own tests",
          [PY, "-m", "unittest", "discover", "-s", "grade", "-p", "test_*.py"],

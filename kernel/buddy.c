@@ -49,17 +49,17 @@ struct buddy_page {
 	uint8_t state;       /* enum page_state */
 	uint8_t order;       /* of the block this page starts (FREE, ALLOCATED) */
 	uint16_t unused;
-	uint32_t owner;      /* tag of an allocated block, from buddy_set_owner() */
+	uint32_t owner; /* tag of an allocated block, from buddy_set_owner() */
 };
 _Static_assert(sizeof(struct buddy_page) == 16, "struct buddy_page should stay 16 bytes");
 
 #define NO_PAGE UINT32_MAX
 
 static const char *const state_names[] = {
-	[PAGE_UNMANAGED] = "unmanaged",
-	[PAGE_TAIL] = "tail",
-	[PAGE_FREE] = "free",
-	[PAGE_ALLOCATED] = "allocated",
+        [PAGE_UNMANAGED] = "unmanaged",
+        [PAGE_TAIL] = "tail",
+        [PAGE_FREE] = "free",
+        [PAGE_ALLOCATED] = "allocated",
 };
 
 /* ---- Addresses, indices and pages ---- */
@@ -167,7 +167,7 @@ static bool is_free_block(const struct buddy *b, uintptr_t addr, unsigned order)
  * the managed pages and are aligned to their size, so that block is the one.
  */
 static bool containing_block(const struct buddy *b, uintptr_t addr, uintptr_t *start,
-			     const struct buddy_page **head)
+                             const struct buddy_page **head)
 {
 	for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++) {
 		uintptr_t candidate = addr & ~(block_bytes(k) - 1);
@@ -301,7 +301,7 @@ static void allocate_metadata(struct buddy *b, buddy_early_alloc_fn early_alloc)
 }
 
 void buddy_init(struct buddy *b, const struct buddy_run *runs, size_t nruns,
-		buddy_early_alloc_fn early_alloc)
+                buddy_early_alloc_fn early_alloc)
 {
 	check_runs(runs, nruns);
 	uintptr_t lo = UINTPTR_MAX, hi = 0;
@@ -349,8 +349,8 @@ void *buddy_alloc(struct buddy *b, unsigned order)
 void *buddy_alloc_from(struct buddy *b, unsigned order, void *caller)
 {
 	if (order > BUDDY_MAX_ORDER)
-		panic("buddy_alloc: order %u is above BUDDY_MAX_ORDER %d (called from "
-		      MM_CALLER_FMT ")",
+		panic("buddy_alloc: order %u is above BUDDY_MAX_ORDER %d (called "
+		      "from " MM_CALLER_FMT ")",
 		      order, BUDDY_MAX_ORDER, caller);
 	mm_serial_enter(&b->in_call, "buddy_alloc");
 	unsigned have = order;
@@ -393,12 +393,11 @@ void *buddy_alloc_from(struct buddy *b, unsigned order, void *caller)
  * the checks that make a double free or a stray pointer stop the kernel at the free
  * instead of corrupting the free lists.
  */
-static void check_free_request(const struct buddy *b, uintptr_t addr, unsigned order,
-			       void *caller)
+static void check_free_request(const struct buddy *b, uintptr_t addr, unsigned order, void *caller)
 {
 	if (order > BUDDY_MAX_ORDER)
-		panic("buddy_free(%p, order %u): order is above BUDDY_MAX_ORDER %d (called from "
-		      MM_CALLER_FMT ")",
+		panic("buddy_free(%p, order %u): order is above BUDDY_MAX_ORDER %d (called "
+		      "from " MM_CALLER_FMT ")",
 		      (void *)addr, order, BUDDY_MAX_ORDER, caller);
 	if (addr % PAGE_SIZE != 0)
 		panic("buddy_free(%p, order %u): misaligned: not the start of a page (called "
@@ -419,8 +418,8 @@ static void check_free_request(const struct buddy *b, uintptr_t addr, unsigned o
 	}
 	if (p->state == PAGE_UNMANAGED)
 		panic("buddy_free(%p, order %u): never handed out: the page is not managed by "
-		      "this allocator (a hole between runs, or its metadata) (called from "
-		      MM_CALLER_FMT ")",
+		      "this allocator (a hole between runs, or its metadata) (called "
+		      "from " MM_CALLER_FMT ")",
 		      (void *)addr, order, caller);
 	if (addr % block_bytes(order) != 0)
 		panic("buddy_free(%p, order %u): misaligned: blocks of order %u start at "
@@ -434,8 +433,8 @@ static void check_free_request(const struct buddy *b, uintptr_t addr, unsigned o
 		      (void *)addr, order, caller);
 	if (head->state == PAGE_FREE)
 		panic("buddy_free(%p, order %u): not allocated: it lies in the free block %p of "
-		      "order %u: a double free, or memory never handed out (called from "
-		      MM_CALLER_FMT ")",
+		      "order %u: a double free, or memory never handed out (called "
+		      "from " MM_CALLER_FMT ")",
 		      (void *)addr, order, (void *)start, head->order, caller);
 	panic("buddy_free(%p, order %u): interior pointer: not the start of a block, it lies "
 	      "inside the allocated block %p of order %u (called from " MM_CALLER_FMT ")",
@@ -515,10 +514,10 @@ bool buddy_find_block(const struct buddy *b, const void *addr, struct buddy_bloc
 	if (!in_span(b, (uintptr_t)addr) || !containing_block(b, (uintptr_t)addr, &start, &head))
 		return false;
 	*out = (struct buddy_block){
-		.start = start,
-		.order = head->order,
-		.allocated = head->state == PAGE_ALLOCATED,
-		.owner = head->owner,
+	        .start = start,
+	        .order = head->order,
+	        .allocated = head->state == PAGE_ALLOCATED,
+	        .owner = head->owner,
 	};
 	return true;
 }
@@ -527,8 +526,8 @@ void buddy_set_owner(struct buddy *b, void *block, uint32_t owner)
 {
 	uintptr_t addr = (uintptr_t)block;
 	if (!in_span(b, addr) || addr % PAGE_SIZE != 0 || page_at(b, addr)->state != PAGE_ALLOCATED)
-		panic("buddy_set_owner(%p): not the start of an allocated block (called from "
-		      MM_CALLER_FMT ")",
+		panic("buddy_set_owner(%p): not the start of an allocated block (called "
+		      "from " MM_CALLER_FMT ")",
 		      block, MM_CALLER());
 	page_at(b, addr)->owner = owner;
 }
@@ -546,10 +545,10 @@ size_t buddy_free_blocks(const struct buddy *b, unsigned order)
 struct buddy_stats buddy_stats(const struct buddy *b)
 {
 	struct buddy_stats s = {
-		.managed_pages = b->managed_pages,
-		.free_pages = b->free_pages,
-		.metadata_bytes = b->npages * sizeof(struct buddy_page),
-		.counters = b->counters,
+	        .managed_pages = b->managed_pages,
+	        .free_pages = b->free_pages,
+	        .metadata_bytes = b->npages * sizeof(struct buddy_page),
+	        .counters = b->counters,
 	};
 	for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++)
 		s.free_blocks[k] = b->free_blocks[k];
@@ -576,21 +575,21 @@ void buddy_print_stats(const struct buddy *b)
 
 /* Checks the block starting at page i; returns its length in pages. */
 static size_t check_block(const struct buddy *b, uint32_t i, size_t *free_blocks,
-			  size_t *allocated_pages)
+                          size_t *allocated_pages)
 {
 	const struct buddy_page *p = &b->pages[i];
 	uintptr_t addr = address_of(b, i);
 	if (!is_head(p))
 		CHECK_FAIL("page %p is a %s page where a block should start", (void *)addr,
-			   state_names[p->state]);
+		           state_names[p->state]);
 	if (p->order > BUDDY_MAX_ORDER || addr % block_bytes(p->order) != 0 ||
 	    i + block_pages(p->order) > b->npages)
 		CHECK_FAIL("block %p of order %u is misaligned or runs past the end", (void *)addr,
-			   p->order);
+		           p->order);
 	for (size_t t = 1; t < block_pages(p->order); t++)
 		if (b->pages[i + t].state != PAGE_TAIL)
 			CHECK_FAIL("page %zu of block %p (order %u) is %s, not a tail page", t,
-				   (void *)addr, p->order, state_names[b->pages[i + t].state]);
+			           (void *)addr, p->order, state_names[b->pages[i + t].state]);
 	if (p->state == PAGE_ALLOCATED) {
 		*allocated_pages += block_pages(p->order);
 	} else {
@@ -598,7 +597,7 @@ static size_t check_block(const struct buddy *b, uint32_t i, size_t *free_blocks
 		if (p->order < BUDDY_MAX_ORDER &&
 		    is_free_block(b, addr ^ block_bytes(p->order), p->order))
 			CHECK_FAIL("free block %p and its buddy %p (order %u) are not merged",
-				   (void *)addr, (void *)(addr ^ block_bytes(p->order)), p->order);
+			           (void *)addr, (void *)(addr ^ block_bytes(p->order)), p->order);
 	}
 	return block_pages(p->order);
 }
@@ -613,11 +612,11 @@ static void check_free_list(const struct buddy *b, unsigned k)
 			CHECK_FAIL("free list %u is corrupt (index %u, %zu entries)", k, i, n);
 		if (p->state != PAGE_FREE || p->order != k || p->prev != prev)
 			CHECK_FAIL("free list %u holds page %p: %s, order %u, bad back link", k,
-				   (void *)address_of(b, i), state_names[p->state], p->order);
+			           (void *)address_of(b, i), state_names[p->state], p->order);
 	}
 	if (n != b->free_blocks[k])
 		CHECK_FAIL("free list %u has %zu blocks, the count says %zu", k, n,
-			   b->free_blocks[k]);
+		           b->free_blocks[k]);
 }
 
 void buddy_check(const struct buddy *b)
@@ -633,10 +632,10 @@ void buddy_check(const struct buddy *b)
 		check_free_list(b, k);
 		if (free_blocks[k] != b->free_blocks[k])
 			CHECK_FAIL("%zu free blocks of order %u in the pages, %zu in the count",
-				   free_blocks[k], k, b->free_blocks[k]);
+			           free_blocks[k], k, b->free_blocks[k]);
 		free_pages += free_blocks[k] * block_pages(k);
 	}
 	if (free_pages != b->free_pages || free_pages + allocated_pages != b->managed_pages)
 		CHECK_FAIL("%zu free + %zu allocated pages, but %zu free of %zu managed",
-			   free_pages, allocated_pages, b->free_pages, b->managed_pages);
+		           free_pages, allocated_pages, b->free_pages, b->managed_pages);
 }

@@ -18,11 +18,11 @@
 
 #include "mm_port.h"
 
-#define BUDDY_MAX_ORDER 10                     /* largest block: 2^10 pages, 4 MiB */
-#define BUDDY_ORDERS (BUDDY_MAX_ORDER + 1)
-#define BUDDY_MAX_BLOCK ((size_t)PAGE_SIZE << BUDDY_MAX_ORDER)
-#define BUDDY_POISON 0xa5                      /* fills free pages when MM_DEBUG is on */
-#define BUDDY_OWNER_NONE 0                     /* owner tag of a block nobody has tagged */
+#define BUDDY_MAX_ORDER  10 /* largest block: 2^10 pages, 4 MiB */
+#define BUDDY_ORDERS     (BUDDY_MAX_ORDER + 1)
+#define BUDDY_MAX_BLOCK  ((size_t)PAGE_SIZE << BUDDY_MAX_ORDER)
+#define BUDDY_POISON     0xa5 /* fills free pages when MM_DEBUG is on */
+#define BUDDY_OWNER_NONE 0    /* owner tag of a block nobody has tagged */
 
 /* A page-aligned range of free RAM, [base, base + size). */
 struct buddy_run {
@@ -36,7 +36,7 @@ typedef void *(*buddy_early_alloc_fn)(size_t size, size_t align);
 struct buddy_page; /* per-page state, private to buddy.c */
 
 struct buddy_counters {
-	uint64_t allocs;   /* successful buddy_alloc() calls */
+	uint64_t allocs; /* successful buddy_alloc() calls */
 	uint64_t frees;
 	uint64_t splits;   /* blocks cut in two to serve a smaller request */
 	uint64_t merges;   /* pairs of buddies joined on free */
@@ -44,17 +44,17 @@ struct buddy_counters {
 };
 
 struct buddy {
-	uintptr_t base;                     /* pages[i] describes base + i * PAGE_SIZE */
-	size_t npages;                      /* from the lowest run's start to the highest's end */
+	uintptr_t base; /* pages[i] describes base + i * PAGE_SIZE */
+	size_t npages;  /* from the lowest run's start to the highest's end */
 	struct buddy_page *pages;
-	uint32_t free_head[BUDDY_ORDERS];   /* first free block of each order (page index) */
+	uint32_t free_head[BUDDY_ORDERS]; /* first free block of each order (page index) */
 	size_t free_blocks[BUDDY_ORDERS];
 	size_t free_pages;
-	size_t managed_pages;               /* pages in the runs, minus the metadata */
-	uintptr_t meta_base;                /* where pages[] lives, rounded out to pages */
+	size_t managed_pages; /* pages in the runs, minus the metadata */
+	uintptr_t meta_base;  /* where pages[] lives, rounded out to pages */
 	size_t meta_size;
 	struct buddy_counters counters;
-	const char *volatile in_call;       /* the call running now, for mm_serial_enter */
+	const char *volatile in_call; /* the call running now, for mm_serial_enter */
 };
 
 /* What buddy_find_block() reports about the block containing an address. */
@@ -62,7 +62,7 @@ struct buddy_block {
 	uintptr_t start;
 	unsigned order;
 	bool allocated;
-	uint32_t owner;                     /* as set by buddy_set_owner(); allocated only */
+	uint32_t owner; /* as set by buddy_set_owner(); allocated only */
 };
 
 struct buddy_stats {
@@ -83,7 +83,7 @@ struct buddy_stats {
  * on malformed runs.
  */
 void buddy_init(struct buddy *b, const struct buddy_run *runs, size_t nruns,
-		buddy_early_alloc_fn early_alloc);
+                buddy_early_alloc_fn early_alloc);
 
 /*
  * Returns a block of 2^order pages aligned to its size, or NULL if no free block of

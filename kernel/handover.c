@@ -119,9 +119,9 @@ static const char *check_free_memory(void)
 		return NULL;
 	size_t diff = now < free_before_tests ? free_before_tests - now : now - free_before_tests;
 	snprintf(why, sizeof why, "%zu pages free after the tests, %zu before: %s %zu page%s", now,
-		 free_before_tests,
-		 now < free_before_tests ? "the tests leaked" : "freed twice? there are", diff,
-		 diff == 1 ? "" : "s");
+	         free_before_tests,
+	         now < free_before_tests ? "the tests leaked" : "freed twice? there are", diff,
+	         diff == 1 ? "" : "s");
 	pages_print_stats();
 	return why;
 }

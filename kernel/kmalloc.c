@@ -28,24 +28,24 @@
  */
 #include "kmalloc.h"
 
-#define SLAB_MAX_OBJECTS 256
-#define SLAB_MAP_WORDS (SLAB_MAX_OBJECTS / 64)
-#define SLAB_MAGIC 0x51ab0b1eu
+#define SLAB_MAX_OBJECTS     256
+#define SLAB_MAP_WORDS       (SLAB_MAX_OBJECTS / 64)
+#define SLAB_MAGIC           0x51ab0b1eu
 #define KHEAP_MAX_SLAB_ORDER 3
 
 /* Owner tags in the page allocator's per-page metadata: "kh" and what the block is. */
-#define OWNER_KHEAP 0x6b680000u
+#define OWNER_KHEAP             0x6b680000u
 #define OWNER_SLAB(class_index) (OWNER_KHEAP | (class_index))
-#define OWNER_LARGE (OWNER_KHEAP | 0xffffu)
+#define OWNER_LARGE             (OWNER_KHEAP | 0xffffu)
 
 /* The header at the start of every slab; its objects follow it. */
 struct slab {
-	uint32_t magic;                      /* SLAB_MAGIC while the block is a slab */
+	uint32_t magic; /* SLAB_MAGIC while the block is a slab */
 	uint16_t class_index;
 	uint16_t nfree;
 	struct kheap *heap;
-	struct slab *next, *prev;            /* on the class's partial list */
-	uint64_t free_map[SLAB_MAP_WORDS];   /* bit i set: object i is free */
+	struct slab *next, *prev;          /* on the class's partial list */
+	uint64_t free_map[SLAB_MAP_WORDS]; /* bit i set: object i is free */
 };
 
 #define SLAB_HEADER_BYTES ((sizeof(struct slab) + KHEAP_ALIGN - 1) & ~(size_t)(KHEAP_ALIGN - 1))
@@ -55,7 +55,7 @@ _Static_assert(SLAB_HEADER_BYTES == 64, "the slab header should stay 64 bytes");
 struct located {
 	bool large;
 	struct buddy_block block;
-	struct slab *slab;          /* for objects: */
+	struct slab *slab; /* for objects: */
 	struct kheap_class *class;
 	unsigned index;
 };
@@ -153,8 +153,10 @@ static struct slab *new_slab(struct kheap *h, unsigned ci)
 	if (!s)
 		return NULL;
 	/* Sound: the page source just gave this block to us alone. */
-	*s = (struct slab){.magic = SLAB_MAGIC, .class_index = (uint16_t)ci,
-			   .nfree = (uint16_t)c->per_slab, .heap = h};
+	*s = (struct slab){.magic = SLAB_MAGIC,
+	                   .class_index = (uint16_t)ci,
+	                   .nfree = (uint16_t)c->per_slab,
+	                   .heap = h};
 	for (unsigned i = 0; i < c->per_slab; i++)
 		mark_object(s, i, true);
 	if (MM_DEBUG)
@@ -176,8 +178,8 @@ static void release_slab(struct kheap *h, struct kheap_class *c, struct slab *s)
 /* ---- Allocation ---- */
 
 /* Panics if the object was written while free. Caller must pass a just-freed object. */
-static void check_object_poison(const struct slab *s, const struct kheap_class *c,
-				const void *obj, void *caller)
+static void check_object_poison(const struct slab *s, const struct kheap_class *c, const void *obj,
+                                void *caller)
 {
 	size_t damage = mm_poison_find_damage(obj, c->size, KHEAP_POISON);
 	if (damage == c->size)
@@ -185,8 +187,8 @@ static void check_object_poison(const struct slab *s, const struct kheap_class *
 	panic("kmalloc: use after free: object %p (class %u, slab %p) was written while "
 	      "free: offset 0x%zx holds 0x%02x, not the poison 0x%02x (found when handing "
 	      "it to " MM_CALLER_FMT ")",
-	      obj, c->size, (const void *)s, damage, ((const uint8_t *)obj)[damage],
-	      KHEAP_POISON, caller);
+	      obj, c->size, (const void *)s, damage, ((const uint8_t *)obj)[damage], KHEAP_POISON,
+	      caller);
 }
 
 static void *alloc_object(struct kheap *h, unsigned ci, void *caller)
@@ -244,7 +246,7 @@ void *kheap_alloc(struct kheap *h, size_t size)
 
 /* Panics unless p lies in a block this heap took from its page source. */
 static void locate_block(struct kheap *h, const void *p, const char *what, void *caller,
-			 struct buddy_block *block)
+                         struct buddy_block *block)
 {
 	if (!h->pages.find(h->pages.ctx, p, block))
 		panic("%s(%p): not memory from kmalloc: outside the pages of this heap's page "
@@ -253,20 +255,20 @@ static void locate_block(struct kheap *h, const void *p, const char *what, void 
 	if (!block->allocated)
 		panic("%s(%p): not allocated: it lies in the free block %p of order %u: a "
 		      "double kfree (its large block or empty slab already went back to the "
-		      "page allocator), or a pointer kmalloc never returned (called from "
-		      MM_CALLER_FMT ")",
+		      "page allocator), or a pointer kmalloc never returned (called "
+		      "from " MM_CALLER_FMT ")",
 		      what, p, (void *)block->start, block->order, caller);
 	bool slab = block->owner >= OWNER_SLAB(0) && block->owner < OWNER_SLAB(KHEAP_NCLASSES);
 	if (!slab && block->owner != OWNER_LARGE)
 		panic("%s(%p): not memory from kmalloc: it lies in the block %p of order %u, "
-		      "allocated from the page allocator directly (owner tag 0x%x) (called from "
-		      MM_CALLER_FMT ")",
+		      "allocated from the page allocator directly (owner tag 0x%x) (called "
+		      "from " MM_CALLER_FMT ")",
 		      what, p, (void *)block->start, block->order, block->owner, caller);
 }
 
 /* Panics unless p is the start of an object in use in the slab of the block. */
 static void locate_object(struct kheap *h, const void *p, const char *what, void *caller,
-			  struct located *at)
+                          struct located *at)
 {
 	unsigned ci = at->block.owner - OWNER_SLAB(0);
 	struct slab *s = (struct slab *)at->block.start;
@@ -391,18 +393,22 @@ void kheap_trim(struct kheap *h)
 struct kheap_stats kheap_stats(const struct kheap *h)
 {
 	struct kheap_stats s = {
-		.large_blocks = h->large_blocks,
-		.large_pages = h->large_pages,
-		.large_allocs = h->large_allocs,
-		.large_frees = h->large_frees,
-		.failures = h->failures,
+	        .large_blocks = h->large_blocks,
+	        .large_pages = h->large_pages,
+	        .large_allocs = h->large_allocs,
+	        .large_frees = h->large_frees,
+	        .failures = h->failures,
 	};
 	for (unsigned ci = 0; ci < KHEAP_NCLASSES; ci++) {
 		const struct kheap_class *c = &h->classes[ci];
 		s.classes[ci] = (struct kheap_class_stats){
-			.size = c->size, .slab_order = c->slab_order, .per_slab = c->per_slab,
-			.slabs = c->slabs, .in_use = c->in_use, .allocs = c->allocs,
-			.frees = c->frees,
+		        .size = c->size,
+		        .slab_order = c->slab_order,
+		        .per_slab = c->per_slab,
+		        .slabs = c->slabs,
+		        .in_use = c->in_use,
+		        .allocs = c->allocs,
+		        .frees = c->frees,
 		};
 		s.slab_pages += c->slabs << c->slab_order;
 	}

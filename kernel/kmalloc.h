@@ -24,9 +24,9 @@
 
 #define KHEAP_MIN_CLASS 16
 #define KHEAP_MAX_CLASS 2048
-#define KHEAP_NCLASSES 8          /* 16, 32, 64, ..., 2048 bytes */
-#define KHEAP_ALIGN 16            /* every object is aligned to min(class size, this) */
-#define KHEAP_POISON 0x6b         /* fills free objects when MM_DEBUG is on */
+#define KHEAP_NCLASSES  8    /* 16, 32, 64, ..., 2048 bytes */
+#define KHEAP_ALIGN     16   /* every object is aligned to min(class size, this) */
+#define KHEAP_POISON    0x6b /* fills free objects when MM_DEBUG is on */
 
 /*
  * Where a heap gets its pages. alloc returns a block of 2^order pages tagged with
@@ -44,22 +44,22 @@ struct kheap_pages {
 struct slab;
 
 struct kheap_class {
-	unsigned size;            /* bytes per object */
-	unsigned slab_order;      /* slabs of this class are blocks of 2^slab_order pages */
-	unsigned per_slab;        /* objects in one slab */
-	struct slab *partial;     /* slabs with at least one free object */
-	size_t slabs;             /* slabs held, partial or full */
-	size_t in_use;            /* objects handed out */
+	unsigned size;        /* bytes per object */
+	unsigned slab_order;  /* slabs of this class are blocks of 2^slab_order pages */
+	unsigned per_slab;    /* objects in one slab */
+	struct slab *partial; /* slabs with at least one free object */
+	size_t slabs;         /* slabs held, partial or full */
+	size_t in_use;        /* objects handed out */
 	uint64_t allocs, frees;
 };
 
 struct kheap {
 	struct kheap_pages pages;
 	struct kheap_class classes[KHEAP_NCLASSES];
-	size_t large_blocks, large_pages;      /* held by large requests now */
+	size_t large_blocks, large_pages; /* held by large requests now */
 	uint64_t large_allocs, large_frees;
-	uint64_t failures;                     /* requests that got NULL */
-	const char *volatile in_call;          /* for mm_serial_enter */
+	uint64_t failures;            /* requests that got NULL */
+	const char *volatile in_call; /* for mm_serial_enter */
 };
 
 struct kheap_class_stats {
@@ -70,7 +70,7 @@ struct kheap_class_stats {
 
 struct kheap_stats {
 	struct kheap_class_stats classes[KHEAP_NCLASSES];
-	size_t slab_pages;                     /* pages held by slabs */
+	size_t slab_pages; /* pages held by slabs */
 	size_t large_blocks, large_pages;
 	uint64_t large_allocs, large_frees, failures;
 };

@@ -13,14 +13,14 @@
 #include "shutdown.h"
 
 #define MAX_SELECTED 16
-#define MAX_TESTS 512
+#define MAX_TESTS    512
 
 extern const struct ktest ktests_start[], ktests_end[];
 
 static char token[40] = "-";
 static char selection[MAX_SELECTED][48];
 static int nselected;
-static int remaining;         /* chosen tests not yet run */
+static int remaining; /* chosen tests not yet run */
 static int passed, failed, skipped;
 
 #define MAX_INVARIANTS 4
@@ -101,10 +101,11 @@ void ktest_init(void)
 	if (ktests_end - ktests_start > MAX_TESTS)
 		printf("KTEST %s FAIL harness: more than %d tests; raise MAX_TESTS\n", token,
 		       MAX_TESTS);
-	for (const struct ktest *t = ktests_start; t < ktests_end && t < ktests_start + MAX_TESTS; t++)
+	for (const struct ktest *t = ktests_start; t < ktests_end && t < ktests_start + MAX_TESTS;
+	     t++)
 		if (runs(t))
 			remaining++;
-	if (nselected == 0)  /* nothing valid was chosen: report and stop at once */
+	if (nselected == 0) /* nothing valid was chosen: report and stop at once */
 		ktest_finish();
 }
 

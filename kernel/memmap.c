@@ -7,8 +7,14 @@
 #include "console.h"
 #include "panic.h"
 
-static uint64_t round_up(uint64_t x) { return (x + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1); }
-static uint64_t round_down(uint64_t x) { return x & ~(uint64_t)(PAGE_SIZE - 1); }
+static uint64_t round_up(uint64_t x)
+{
+	return (x + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+}
+static uint64_t round_down(uint64_t x)
+{
+	return x & ~(uint64_t)(PAGE_SIZE - 1);
+}
 
 static void keep(struct mem_range *out, int *n, uint64_t lo, uint64_t hi)
 {
@@ -47,7 +53,8 @@ void memmap_cut(struct memmap *map, uint64_t base, uint64_t size)
 static void build(struct memmap *map, bool with_dtb)
 {
 	map->nfree = 0;
-	uint64_t lo = round_up(platform.ram.base), hi = round_down(platform.ram.base + platform.ram.size);
+	uint64_t lo = round_up(platform.ram.base),
+	         hi = round_down(platform.ram.base + platform.ram.size);
 	if (hi > lo)
 		map->free[map->nfree++] = (struct mem_range){lo, hi - lo};
 	cut(map, (uintptr_t)kernel_start, (uintptr_t)kernel_end - (uintptr_t)kernel_start);

@@ -34,7 +34,10 @@ typedef struct {
 	const char *name;
 	bool held;
 } mm_lock_t;
-#define MM_LOCK_INIT(lockname) {.name = (lockname)}
+#define MM_LOCK_INIT(lockname)     \
+	{                          \
+		.name = (lockname) \
+	}
 
 static inline void mm_lock(mm_lock_t *l)
 {
@@ -64,7 +67,7 @@ static inline void mm_unlock(mm_lock_t *l)
 
 /* The lock around the kernel's heap (kmalloc.c): a spinlock (lab 3). */
 typedef struct spinlock mm_lock_t;
-#define MM_LOCK_INIT(lockname) SPINLOCK_INIT(lockname)
+#define MM_LOCK_INIT(lockname)   SPINLOCK_INIT(lockname)
 
 static inline void mm_lock(mm_lock_t *l)
 {

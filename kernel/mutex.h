@@ -27,7 +27,7 @@ struct thread;
 struct mutex {
 	struct spinlock guard; /* guards the fields below; held only inside these calls */
 	struct thread *owner;  /* NULL while free */
-	void *site;	       /* where the owner locked it */
+	void *site;            /* where the owner locked it */
 	const char *name;
 	uint32_t waiters;      /* threads parked in mutex_lock() */
 	uint64_t acquisitions; /* statistics */
@@ -35,9 +35,9 @@ struct mutex {
 };
 
 /* Every mutex's guard is in the spinlock class "mutex": one never nests in another. */
-#define MUTEX_INIT(mutexname)                                                                      \
-	{                                                                                          \
-		.guard = SPINLOCK_INIT("mutex"), .name = (mutexname)                               \
+#define MUTEX_INIT(mutexname)                                        \
+	{                                                            \
+		.guard = SPINLOCK_INIT("mutex"), .name = (mutexname) \
 	}
 
 /* Initialises a free mutex named `name` (a string that outlives the mutex). */

@@ -69,8 +69,8 @@ struct {
 	volatile bool caching;
 	struct page_cache caches[MAX_HARTS];
 } kpages = {
-	.lock = SPINLOCK_INIT("pages"),
-	.caches = {CACHE(0), CACHE(1), CACHE(2), CACHE(3), CACHE(4), CACHE(5), CACHE(6), CACHE(7)},
+        .lock = SPINLOCK_INIT("pages"),
+        .caches = {CACHE(0), CACHE(1), CACHE(2), CACHE(3), CACHE(4), CACHE(5), CACHE(6), CACHE(7)},
 };
 
 static void require_ready(const char *what, void *caller)

@@ -26,7 +26,7 @@
 #include "buddy.h"
 #include "spinlock.h"
 
-#define PAGE_CACHE_MAX	 64 /* order-0 pages a hart's cache holds at most */
+#define PAGE_CACHE_MAX   64 /* order-0 pages a hart's cache holds at most */
 #define PAGE_CACHE_BATCH 16 /* pages moved between a cache and the buddy allocator at once */
 
 /*
@@ -77,9 +77,9 @@ bool pages_set_caching(bool on);
 
 struct pages_stats {
 	struct buddy_stats buddy; /* the buddy allocator's figures */
-	size_t cached_pages;	  /* free pages in the caches of all harts */
-	uint64_t cache_hits;	  /* page_alloc(0) served by a hart's cache */
-	uint64_t cache_frees;	  /* page_free(.., 0) kept in a hart's cache */
+	size_t cached_pages;      /* free pages in the caches of all harts */
+	uint64_t cache_hits;      /* page_alloc(0) served by a hart's cache */
+	uint64_t cache_frees;     /* page_free(.., 0) kept in a hart's cache */
 	uint64_t refills, drains; /* batches moved from / to the buddy allocator */
 };
 struct pages_stats pages_stats(void);

@@ -40,12 +40,12 @@ static struct {
 
 /* What the scheduler keeps per hart. Only that hart writes it, except `idle`. */
 struct sched_hart {
-	struct context context;	      /* the scheduler loop, while a thread runs here */
-	struct thread *current;	      /* the thread on this hart; NULL in the loop */
+	struct context context;       /* the scheduler loop, while a thread runs here */
+	struct thread *current;       /* the thread on this hart; NULL in the loop */
 	uintptr_t stack_lo, stack_hi; /* the loop's own stack */
-	uint64_t slice_start;	      /* timer_ticks() when `current` was switched in */
-	uint64_t seen_ticks;	      /* timer_ticks() when ticks were last charged */
-	volatile uint32_t idle;	      /* 1 while waiting for work; sched_lock guards it */
+	uint64_t slice_start;         /* timer_ticks() when `current` was switched in */
+	uint64_t seen_ticks;          /* timer_ticks() when ticks were last charged */
+	volatile uint32_t idle;       /* 1 while waiting for work; sched_lock guards it */
 	bool started;
 	uint64_t loops; /* turns of the scheduler loop */
 	uint64_t switches, idle_waits;
@@ -396,11 +396,11 @@ struct sched_hart_stats sched_hart_stats(uint32_t hartid)
 {
 	struct sched_hart *sh = &per_hart[hartid < MAX_HARTS ? hartid : 0];
 	return (struct sched_hart_stats){
-		.loops = sh->loops,
-		.switches = sh->switches,
-		.idle_waits = sh->idle_waits,
-		.kicks = sh->kicks,
-		.started = sh->started,
+	        .loops = sh->loops,
+	        .switches = sh->switches,
+	        .idle_waits = sh->idle_waits,
+	        .kicks = sh->kicks,
+	        .started = sh->started,
 	};
 }
 

@@ -71,11 +71,11 @@ void sched_assert_may_switch(const char *operation, const struct spinlock *allow
 
 /* Scheduler statistics of one hart (for tests and the end-of-boot report). */
 struct sched_hart_stats {
-	uint64_t loops;	     /* turns of the scheduler loop */
+	uint64_t loops;      /* turns of the scheduler loop */
 	uint64_t switches;   /* threads switched to */
 	uint64_t idle_waits; /* times the loop waited for an interrupt with nothing to run */
-	uint64_t kicks;	     /* IPIs other harts sent to wake this hart for work */
-	bool started;	     /* the loop runs on this hart */
+	uint64_t kicks;      /* IPIs other harts sent to wake this hart for work */
+	bool started;        /* the loop runs on this hart */
 };
 struct sched_hart_stats sched_hart_stats(uint32_t hartid);
 void sched_print_stats(void);

@@ -240,8 +240,9 @@ void smp_stop_others(void)
 	uint64_t deadline = timer_now() + smp_ms_to_ticks(STOP_TIMEOUT_MS);
 	for (int i = 0; i < MAX_HARTS; i++) {
 		struct hart *h = &harts[i];
-		while (h != me && (atomic_load_relaxed(&h->activity) == HART_PARKED ||
-				   atomic_load_relaxed(&h->activity) == HART_WORKING) &&
+		while (h != me &&
+		       (atomic_load_relaxed(&h->activity) == HART_PARKED ||
+		        atomic_load_relaxed(&h->activity) == HART_WORKING) &&
 		       timer_now() < deadline)
 			cpu_relax();
 	}

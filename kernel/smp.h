@@ -19,8 +19,8 @@
 struct hart;
 
 enum smp_work_state {
-	SMP_WORK_IDLE,     /* mailbox empty */
-	SMP_WORK_POSTED,   /* fn and arg written, the hart not yet on it */
+	SMP_WORK_IDLE,   /* mailbox empty */
+	SMP_WORK_POSTED, /* fn and arg written, the hart not yet on it */
 	SMP_WORK_RUNNING,
 };
 

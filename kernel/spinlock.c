@@ -96,8 +96,8 @@ static GIVEN __attribute__((noreturn)) void spin_panic_recursive(struct spinlock
 	      "at %pS%s",
 	      this_hart()->id, name_of(lk), lk->site, site,
 	      in_trap_handler() ? ", in a trap handler that interrupted the holder: interrupts "
-				  "were on while it held the lock"
-				: "");
+	                          "were on while it held the lock"
+	                        : "");
 }
 
 /* spin_unlock() of a lock this hart does not hold. */
@@ -123,7 +123,7 @@ static int describe_held(const struct hart *h, char *buf, size_t size)
 	for (uint32_t i = 0; i < n && (size_t)len < size; i++) {
 		const struct spinlock *lk = h->held[i];
 		len += snprintf(buf + len, size - len, "%s'%s' (taken at %pS)",
-				i == 0 ? ", holds " : ", ", name_of(lk), lk->site);
+		                i == 0 ? ", holds " : ", ", name_of(lk), lk->site);
 	}
 	return len;
 }
@@ -137,10 +137,11 @@ void spin_print_harts(void)
 		char line[400];
 		int len = snprintf(line, sizeof line, "  hart %u: ", h->id);
 		len += smp_describe(h, line + len, sizeof line - len);
-		const struct spinlock *w = atomic_load_ptr_relaxed((void *const volatile *)&h->waiting_for);
+		const struct spinlock *w =
+		        atomic_load_ptr_relaxed((void *const volatile *)&h->waiting_for);
 		if (w && (size_t)len < sizeof line)
-			len += snprintf(line + len, sizeof line - len, ", spinning on '%s' (at %pS)",
-					name_of(w), h->waiting_site);
+			len += snprintf(line + len, sizeof line - len,
+			                ", spinning on '%s' (at %pS)", name_of(w), h->waiting_site);
 		if ((size_t)len < sizeof line)
 			describe_held(h, line + len, sizeof line - len);
 		printf("%s\n", line);
@@ -152,9 +153,9 @@ void spin_print_harts(void)
 /* A hart's wait for one lock, from the first failed attempt to the acquisition. */
 struct spin_wait {
 	struct spinlock *lock;
-	void *site;       /* where this hart asked for it */
-	uint64_t spins;   /* turns of the wait loop so far */
-	uint64_t since;   /* timer_now() at the first turn */
+	void *site;     /* where this hart asked for it */
+	uint64_t spins; /* turns of the wait loop so far */
+	uint64_t since; /* timer_now() at the first turn */
 };
 
 #define SPIN_WAIT(lk, site_) ((struct spin_wait){.lock = (lk), .site = (site_)})
@@ -175,13 +176,13 @@ static __attribute__((noreturn)) void spin_report_deadlock(struct spin_wait *w, 
 	uintptr_t fp = cpu_frame_pointer();
 	if (holder == 0)
 		panic_report(fp, print_harts, NULL,
-			     "deadlock: hart %u spun %lu ms on lock '%s' at %pS, but no hart holds "
-			     "it (released without spin_unlock?)",
-			     this_hart()->id, ms, name_of(lk), w->site);
+		             "deadlock: hart %u spun %lu ms on lock '%s' at %pS, but no hart holds "
+		             "it (released without spin_unlock?)",
+		             this_hart()->id, ms, name_of(lk), w->site);
 	panic_report(fp, print_harts, NULL,
-		     "deadlock: hart %u spun %lu ms on lock '%s' at %pS; held by hart %u, taken "
-		     "at %pS",
-		     this_hart()->id, ms, name_of(lk), w->site, holder - 1, taken_at);
+	             "deadlock: hart %u spun %lu ms on lock '%s' at %pS; held by hart %u, taken "
+	             "at %pS",
+	             this_hart()->id, ms, name_of(lk), w->site, holder - 1, taken_at);
 }
 
 /* The slow part of a turn: start the clock, obey a stop request, notice a deadlock. */

@@ -141,9 +141,9 @@ const char *thread_current_name(void)
 const char *thread_state_name(enum thread_state state)
 {
 	static const char *const names[] = {
-		[THREAD_FREE] = "free",	      [THREAD_RUNNABLE] = "runnable",
-		[THREAD_RUNNING] = "running", [THREAD_SLEEPING] = "sleeping",
-		[THREAD_EXITED] = "exited",
+	        [THREAD_FREE] = "free",       [THREAD_RUNNABLE] = "runnable",
+	        [THREAD_RUNNING] = "running", [THREAD_SLEEPING] = "sleeping",
+	        [THREAD_EXITED] = "exited",
 	};
 	return (unsigned)state < sizeof names / sizeof names[0] ? names[state] : "invalid";
 }

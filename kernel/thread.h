@@ -23,11 +23,11 @@
 #define THREAD_NAME_MAX 24
 
 enum thread_state {
-	THREAD_FREE,	 /* the slot is not a thread (yet) */
+	THREAD_FREE,     /* the slot is not a thread (yet) */
 	THREAD_RUNNABLE, /* on the run queue, waiting for a hart */
-	THREAD_RUNNING,	 /* on a hart now */
+	THREAD_RUNNING,  /* on a hart now */
 	THREAD_SLEEPING, /* waiting for wakeup(chan) (kernel/sleep.h) */
-	THREAD_EXITED,	 /* done; waiting for thread_join() to reclaim it */
+	THREAD_EXITED,   /* done; waiting for thread_join() to reclaim it */
 };
 
 struct thread {
@@ -35,10 +35,10 @@ struct thread {
 	struct context context; /* callee-saved registers while not running */
 	enum thread_state state;
 	struct thread *link;   /* next on the run queue or the sleep list */
-	void *chan;	       /* what it sleeps on while THREAD_SLEEPING */
+	void *chan;            /* what it sleeps on while THREAD_SLEEPING */
 	struct thread *joiner; /* the thread waiting in thread_join(), if any */
 	irq_state_t irq_saved; /* the hart's outer interrupt state, kept across a switch */
-	uint32_t hart;	       /* the hart it runs on, or last ran on */
+	uint32_t hart;         /* the hart it runs on, or last ran on */
 
 	/* Set once by thread_create(). */
 	int id;
@@ -46,10 +46,10 @@ struct thread {
 	void (*fn)(void *arg);
 	void *arg;
 	uintptr_t stack_lo, stack_hi; /* its stack: [stack_lo, stack_hi) */
-	bool pool_stack;	      /* the stack goes back to the pool when joined */
+	bool pool_stack;              /* the stack goes back to the pool when joined */
 
 	/* Statistics, for tests and reports; written by the hart running it. */
-	volatile uint64_t runs;	       /* times a scheduler loop switched to it */
+	volatile uint64_t runs;        /* times a scheduler loop switched to it */
 	volatile uint64_t ticks;       /* timer ticks taken while it ran */
 	volatile uint64_t preemptions; /* times the tick took the hart away from it */
 	volatile uint64_t harts_seen;  /* bit n set: it has run on hart n */

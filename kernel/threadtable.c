@@ -26,7 +26,7 @@ _Static_assert(THREAD_STACKS <= THREAD_MAX, "a stack without a slot is never use
 /* Stacks from the page allocator: one block of 2^THREAD_STACK_ORDER pages each. */
 #define THREAD_STACK_ORDER 2
 _Static_assert(THREAD_STACK_SIZE == PAGE_SIZE << THREAD_STACK_ORDER,
-	       "a thread stack is one block of the page allocator");
+               "a thread stack is one block of the page allocator");
 
 static struct spinlock table_lock = SPINLOCK_INIT("threadtable");
 
@@ -34,7 +34,7 @@ static struct thread slots[THREAD_MAX];
 static bool slot_used[THREAD_MAX];
 static int nslots_used;
 
-static uintptr_t pool_base;		    /* THREAD_STACKS stacks, one after the other */
+static uintptr_t pool_base;                 /* THREAD_STACKS stacks, one after the other */
 static uint16_t free_stacks[THREAD_STACKS]; /* indices of free stacks; top = last */
 static int nfree_stacks;
 static bool stack_free[THREAD_STACKS]; /* catches a stack given back twice */
@@ -166,12 +166,12 @@ struct thread_table_stats thread_table_stats(void)
 {
 	spin_lock(&table_lock);
 	struct thread_table_stats s = {
-		.slots_used = nslots_used + nheap_slots,
-		.slots_total = THREAD_MAX,
-		.stacks_free = nfree_stacks,
-		.stacks_total = THREAD_STACKS,
-		.heap_slots = nheap_slots,
-		.heap_stacks = nheap_stacks,
+	        .slots_used = nslots_used + nheap_slots,
+	        .slots_total = THREAD_MAX,
+	        .stacks_free = nfree_stacks,
+	        .stacks_total = THREAD_STACKS,
+	        .heap_slots = nheap_slots,
+	        .heap_stacks = nheap_stacks,
 	};
 	spin_unlock(&table_lock);
 	return s;

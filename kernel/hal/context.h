@@ -12,8 +12,8 @@
 #pragma once
 
 /* Offsets shared with kernel/hal/context_switch.S; the _Static_asserts below pin them. */
-#define CTX_RA	     0
-#define CTX_SP	     8
+#define CTX_RA       0
+#define CTX_SP       8
 #define CTX_S(n)     (16 + (n)*8) /* s0 .. s11 */
 #define CONTEXT_SIZE (14 * 8)
 

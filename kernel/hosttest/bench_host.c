@@ -14,7 +14,7 @@
 #include "kmalloc.h"
 
 #define ARENA_PAGES (16u << BUDDY_MAX_ORDER) /* 64 MiB */
-#define POOL 4096
+#define POOL        4096
 
 static volatile uintptr_t sink;
 

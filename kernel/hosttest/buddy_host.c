@@ -56,7 +56,7 @@ static size_t total_blocks(const struct buddy *b)
  * carves bottom-up, address by address, so the two must agree independently.
  */
 static void expected_blocks(uintptr_t block, unsigned order, uintptr_t lo, uintptr_t hi,
-			    size_t *counts)
+                            size_t *counts)
 {
 	uintptr_t end = block + block_size(order);
 	if (end <= lo || block >= hi)
@@ -79,8 +79,8 @@ static void check_counts_equal(const struct buddy *b, const size_t *expected, co
 {
 	for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++)
 		CHECK(buddy_free_blocks(b, k) == expected[k],
-		      "%s: %zu free blocks of order %u, expected %zu", what, buddy_free_blocks(b, k),
-		      k, expected[k]);
+		      "%s: %zu free blocks of order %u, expected %zu", what,
+		      buddy_free_blocks(b, k), k, expected[k]);
 }
 
 /* ---- Initialization ---- */
@@ -114,8 +114,14 @@ static void test_init_edges(void)
 {
 	uint8_t *arena = new_arena(3 * MAX_PAGES);
 	static const size_t fixed[][2] = {
-		{0, 1}, {1, 2}, {3, 40}, {1, 3 * MAX_PAGES - 1}, {MAX_PAGES - 1, MAX_PAGES + 1},
-		{5, MAX_PAGES}, {MAX_PAGES, 3 * MAX_PAGES}, {7, 2 * MAX_PAGES + 9},
+	        {0, 1},
+	        {1, 2},
+	        {3, 40},
+	        {1, 3 * MAX_PAGES - 1},
+	        {MAX_PAGES - 1, MAX_PAGES + 1},
+	        {5, MAX_PAGES},
+	        {MAX_PAGES, 3 * MAX_PAGES},
+	        {7, 2 * MAX_PAGES + 9},
 	};
 	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
 		check_range_init(arena, fixed[i][0], fixed[i][1]);
@@ -133,10 +139,10 @@ static void test_init_several_runs(void)
 	/* Given out of order, with a hole, and two runs that touch: they form one stretch. */
 	uint8_t *arena = new_arena(4 * MAX_PAGES);
 	struct buddy_run runs[] = {
-		run_of(arena, 2 * MAX_PAGES + 3, MAX_PAGES - 10),
-		run_of(arena, 700, MAX_PAGES - 700 + 5),  /* ends where the next begins */
-		run_of(arena, 5, 600),
-		run_of(arena, MAX_PAGES + 5, 300),
+	        run_of(arena, 2 * MAX_PAGES + 3, MAX_PAGES - 10),
+	        run_of(arena, 700, MAX_PAGES - 700 + 5), /* ends where the next begins */
+	        run_of(arena, 5, 600),
+	        run_of(arena, MAX_PAGES + 5, 300),
 	};
 	struct buddy b;
 	buddy_init(&b, runs, 4, host_early_alloc);
@@ -149,8 +155,8 @@ static void test_init_several_runs(void)
 	size_t pages = 0;
 	for (int i = 0; i < 4; i++)
 		pages += runs[i].size / PAGE_SIZE;
-	CHECK(buddy_free_pages(&b) == pages, "%zu pages free, runs hold %zu",
-	      buddy_free_pages(&b), pages);
+	CHECK(buddy_free_pages(&b) == pages, "%zu pages free, runs hold %zu", buddy_free_pages(&b),
+	      pages);
 }
 
 /* An early allocator that carves from a run, as boot_alloc does at the handover. */
@@ -163,8 +169,7 @@ static void *carve_early_alloc(size_t size, size_t align)
 	return (void *)p;
 }
 
-static uint8_t *buddy_with_metadata_inside(struct buddy *b, uintptr_t *meta_lo,
-					   uintptr_t *meta_hi)
+static uint8_t *buddy_with_metadata_inside(struct buddy *b, uintptr_t *meta_lo, uintptr_t *meta_hi)
 {
 	uint8_t *arena = new_arena(2 * MAX_PAGES);
 	struct buddy_run run = run_of(arena, 3, 2 * MAX_PAGES - 3);
@@ -182,8 +187,8 @@ static void test_metadata_inside_run(void)
 	buddy_with_metadata_inside(&b, &meta_lo, &meta_hi);
 	size_t meta_pages = (meta_hi - meta_lo) / PAGE_SIZE;
 	CHECK(meta_pages == 9, "metadata takes %zu pages, expected 9", meta_pages);
-	CHECK(buddy_stats(&b).managed_pages == 2 * MAX_PAGES - 3 - meta_pages,
-	      "%zu pages managed", buddy_stats(&b).managed_pages);
+	CHECK(buddy_stats(&b).managed_pages == 2 * MAX_PAGES - 3 - meta_pages, "%zu pages managed",
+	      buddy_stats(&b).managed_pages);
 	buddy_check(&b);
 	size_t n = 0;
 	for (uintptr_t p; (p = (uintptr_t)buddy_alloc(&b, 0)) != 0; n++)
@@ -203,8 +208,8 @@ static void test_split_and_merge(void)
 	void *p = buddy_alloc(&b, 0);
 	CHECK(p != NULL, "no page from a full block");
 	for (unsigned k = 0; k < BUDDY_MAX_ORDER; k++)
-		CHECK(buddy_free_blocks(&b, k) == 1, "after one split chain: %zu blocks of order %u",
-		      buddy_free_blocks(&b, k), k);
+		CHECK(buddy_free_blocks(&b, k) == 1,
+		      "after one split chain: %zu blocks of order %u", buddy_free_blocks(&b, k), k);
 	CHECK(buddy_free_blocks(&b, BUDDY_MAX_ORDER) == 0, "the top block is still free");
 	CHECK(b.counters.splits == BUDDY_MAX_ORDER, "%lu splits", b.counters.splits);
 	buddy_check(&b);
@@ -264,7 +269,7 @@ static void test_exhaust_and_restore(void)
 
 static int by_address(const void *a, const void *b)
 {
-	uintptr_t x = (uintptr_t)*(void *const *)a, y = (uintptr_t)*(void *const *)b;
+	uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
 	return x < y ? -1 : x > y;
 }
 
@@ -377,8 +382,8 @@ struct live_block {
 struct model {
 	const uint8_t *arena;
 	size_t npages;
-	bool *managed;          /* page is in a run */
-	uint32_t *owner;        /* id of the block holding the page, 0 if free */
+	bool *managed;   /* page is in a run */
+	uint32_t *owner; /* id of the block holding the page, 0 if free */
 	struct live_block *live;
 	size_t nlive;
 	size_t free_pages;
@@ -406,7 +411,7 @@ static bool model_has_free_block(const struct model *m, unsigned order)
 
 /* Random runs over the arena: 1 to 4, ragged edges, sometimes touching. */
 static size_t random_runs(struct rng *r, const uint8_t *arena, size_t arena_pages,
-			  struct buddy_run *runs)
+                          struct buddy_run *runs)
 {
 	size_t nruns = 1 + rng_below(r, 4), slot = arena_pages / nruns;
 	for (size_t i = 0; i < nruns; i++) {
@@ -452,13 +457,15 @@ static void model_alloc(struct model *m, struct buddy *b, unsigned order)
 	uintptr_t addr = (uintptr_t)buddy_alloc(b, order);
 	if (!addr) {
 		CHECK(!model_has_free_block(m, order),
-		      "buddy_alloc(order %u) failed, but an aligned free block of that order exists",
+		      "buddy_alloc(order %u) failed, but an aligned free block of that order "
+		      "exists",
 		      order);
 		return;
 	}
 	CHECK(addr % block_size(order) == 0, "block %p of order %u is misaligned", (void *)addr,
 	      order);
-	CHECK(addr >= (uintptr_t)m->arena && model_page(m, addr) + ((size_t)1 << order) <= m->npages,
+	CHECK(addr >= (uintptr_t)m->arena &&
+	              model_page(m, addr) + ((size_t)1 << order) <= m->npages,
 	      "block %p of order %u is outside the arena", (void *)addr, order);
 	uint32_t id = ++m->next_id;
 	for (size_t i = model_page(m, addr), n = 0; n < (size_t)1 << order; i++, n++) {
@@ -512,12 +519,12 @@ static void random_run(uint64_t seed)
 	size_t initial_blocks = total_blocks(&b);
 
 	struct model m = {
-		.arena = arena,
-		.npages = ARENA_PAGES,
-		.managed = host_memory(ARENA_PAGES * sizeof(bool), 8),
-		.owner = host_memory(ARENA_PAGES * sizeof(uint32_t), 8),
-		.live = host_memory(ARENA_PAGES * sizeof(struct live_block), 8),
-		.free_pages = initial.free_pages,
+	        .arena = arena,
+	        .npages = ARENA_PAGES,
+	        .managed = host_memory(ARENA_PAGES * sizeof(bool), 8),
+	        .owner = host_memory(ARENA_PAGES * sizeof(uint32_t), 8),
+	        .live = host_memory(ARENA_PAGES * sizeof(struct live_block), 8),
+	        .free_pages = initial.free_pages,
 	};
 	memset(m.managed, 0, ARENA_PAGES * sizeof(bool));
 	memset(m.owner, 0, ARENA_PAGES * sizeof(uint32_t));
@@ -674,7 +681,7 @@ static void test_use_after_free(void)
 	/* The bug under test: a write through a stale pointer, into the second page. */
 	p[PAGE_SIZE + 0x123] = 0x42;
 	expect_in_panic("page %p was written while free: offset 0x123 holds 0x42",
-			(void *)(p + PAGE_SIZE));
+	                (void *)(p + PAGE_SIZE));
 	buddy_alloc(&b, 1);
 }
 
@@ -720,38 +727,38 @@ static void test_check_catches_corruption(void)
 }
 
 static const struct host_test tests[] = {
-	{"init_aligned", test_init_aligned, NULL},
-	{"init_edges", test_init_edges, NULL},
-	{"init_several_runs", test_init_several_runs, NULL},
-	{"metadata_inside_run", test_metadata_inside_run, NULL},
-	{"split_and_merge", test_split_and_merge, NULL},
-	{"alignment_every_order", test_alignment_every_order, NULL},
-	{"exhaust_and_restore", test_exhaust_and_restore, NULL},
-	{"fragmentation", test_fragmentation, NULL},
-	{"poison_refill", test_poison_refill, NULL},
-	{"find_and_owner", test_find_and_owner, NULL},
-	{"order_for", test_order_for, NULL},
-	{"stats_print", test_stats_print, NULL},
-	{"random", test_random, NULL},
-	{"double_free", test_double_free, "double free"},
-	{"double_free_merged", test_double_free_after_reuse_of_buddy, "double free"},
-	{"free_never_allocated", test_free_never_allocated, "not allocated"},
-	{"free_outside", test_free_outside, "outside the memory this allocator manages"},
-	{"free_below", test_free_below, "outside the memory this allocator manages"},
-	{"free_hole_between_runs", test_free_hole_between_runs, "never handed out"},
-	{"free_metadata", test_free_metadata, "never handed out"},
-	{"free_interior", test_free_interior, "interior pointer"},
-	{"free_wrong_order", test_free_wrong_order, "wrong order"},
-	{"free_misaligned_in_page", test_free_misaligned_in_page, "misaligned"},
-	{"free_misaligned_for_order", test_free_misaligned_for_order, "misaligned"},
-	{"free_order_too_large", test_free_order_too_large, "above BUDDY_MAX_ORDER"},
-	{"alloc_order_too_large", test_alloc_order_too_large, "above BUDDY_MAX_ORDER"},
-	{"use_after_free", test_use_after_free, "use after free"},
-	{"overlapping_runs", test_overlapping_runs, "overlaps another run"},
-	{"unaligned_run", test_unaligned_run, "not page-aligned"},
-	{"set_owner_on_free_block", test_set_owner_on_free_block, "not the start of an allocated"},
-	{"unserialized_call", test_unserialized_call, "callers must serialize"},
-	{"check_catches_corruption", test_check_catches_corruption, "buddy_check"},
+        {"init_aligned", test_init_aligned, NULL},
+        {"init_edges", test_init_edges, NULL},
+        {"init_several_runs", test_init_several_runs, NULL},
+        {"metadata_inside_run", test_metadata_inside_run, NULL},
+        {"split_and_merge", test_split_and_merge, NULL},
+        {"alignment_every_order", test_alignment_every_order, NULL},
+        {"exhaust_and_restore", test_exhaust_and_restore, NULL},
+        {"fragmentation", test_fragmentation, NULL},
+        {"poison_refill", test_poison_refill, NULL},
+        {"find_and_owner", test_find_and_owner, NULL},
+        {"order_for", test_order_for, NULL},
+        {"stats_print", test_stats_print, NULL},
+        {"random", test_random, NULL},
+        {"double_free", test_double_free, "double free"},
+        {"double_free_merged", test_double_free_after_reuse_of_buddy, "double free"},
+        {"free_never_allocated", test_free_never_allocated, "not allocated"},
+        {"free_outside", test_free_outside, "outside the memory this allocator manages"},
+        {"free_below", test_free_below, "outside the memory this allocator manages"},
+        {"free_hole_between_runs", test_free_hole_between_runs, "never handed out"},
+        {"free_metadata", test_free_metadata, "never handed out"},
+        {"free_interior", test_free_interior, "interior pointer"},
+        {"free_wrong_order", test_free_wrong_order, "wrong order"},
+        {"free_misaligned_in_page", test_free_misaligned_in_page, "misaligned"},
+        {"free_misaligned_for_order", test_free_misaligned_for_order, "misaligned"},
+        {"free_order_too_large", test_free_order_too_large, "above BUDDY_MAX_ORDER"},
+        {"alloc_order_too_large", test_alloc_order_too_large, "above BUDDY_MAX_ORDER"},
+        {"use_after_free", test_use_after_free, "use after free"},
+        {"overlapping_runs", test_overlapping_runs, "overlaps another run"},
+        {"unaligned_run", test_unaligned_run, "not page-aligned"},
+        {"set_owner_on_free_block", test_set_owner_on_free_block, "not the start of an allocated"},
+        {"unserialized_call", test_unserialized_call, "callers must serialize"},
+        {"check_catches_corruption", test_check_catches_corruption, "buddy_check"},
 };
 
 int main(int argc, char **argv)

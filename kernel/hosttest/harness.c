@@ -12,10 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define TEST_TIMEOUT_SECONDS 120
+#define TEST_TIMEOUT_SECONDS  120
 #define SANITIZER_EXIT_STATUS 66
-#define STRINGIFY(x) #x
-#define AS_STRING(x) STRINGIFY(x)
+#define STRINGIFY(x)          #x
+#define AS_STRING(x)          STRINGIFY(x)
 
 /*
  * The sanitizers exit with status 1 by default, which is also what panic() uses; give
@@ -128,8 +128,8 @@ void *host_early_alloc(size_t size, size_t align)
 /* ---- Running one test ---- */
 
 struct outcome {
-	int status;       /* exit status, or -signal */
-	char *output;     /* stdout and stderr of the child, NUL-terminated */
+	int status;   /* exit status, or -signal */
+	char *output; /* stdout and stderr of the child, NUL-terminated */
 };
 
 static struct outcome run_child(const struct host_test *t)
@@ -164,7 +164,7 @@ static struct outcome run_child(const struct host_test *t)
 	ssize_t n;
 	char sink[4096];
 	while ((n = read(fds[0], len < OUTPUT_MAX ? o.output + len : sink,
-			 len < OUTPUT_MAX ? OUTPUT_MAX - len : sizeof sink)) > 0)
+	                 len < OUTPUT_MAX ? OUTPUT_MAX - len : sizeof sink)) > 0)
 		len += len < OUTPUT_MAX ? (size_t)n : 0;
 	close(fds[0]);
 	int wstatus;
@@ -174,14 +174,14 @@ static struct outcome run_child(const struct host_test *t)
 }
 
 /* For a death test: NULL if the panic is the expected one, else why not. */
-static const char *judge_panic(const struct host_test *t, const struct outcome *o,
-			       char *why, size_t size)
+static const char *judge_panic(const struct host_test *t, const struct outcome *o, char *why,
+                               size_t size)
 {
 	const char *msg = strstr(o->output, "panic: ");
 	if (o->status != 1 || !msg) {
 		snprintf(why, size, "expected a panic (exit status 1) containing \"%s\", got %s %d",
-			 t->panic, o->status < 0 ? "signal" : "exit status",
-			 o->status < 0 ? -o->status : o->status);
+		         t->panic, o->status < 0 ? "signal" : "exit status",
+		         o->status < 0 ? -o->status : o->status);
 		return why;
 	}
 	if (!strstr(msg, t->panic)) {
@@ -210,9 +210,10 @@ static const char *judge_exit(const struct outcome *o, char *why, size_t size)
 		snprintf(why, size, "killed by signal %d", -o->status);
 	else
 		snprintf(why, size, "exit status %d%s", o->status,
-			 o->status == 1 ? " (an unexpected panic)" :
-			 o->status == SANITIZER_EXIT_STATUS ? " (a sanitizer report)" :
-			 o->status == 3 ? " (lab code missing)" : "");
+		         o->status == 1                       ? " (an unexpected panic)"
+		         : o->status == SANITIZER_EXIT_STATUS ? " (a sanitizer report)"
+		         : o->status == 3                     ? " (lab code missing)"
+		                                              : "");
 	return why;
 }
 
@@ -239,7 +240,7 @@ static bool run_test(const char *suite, const struct host_test *t)
 }
 
 int host_main(const char *suite, const struct host_test *tests, size_t ntests, int argc,
-	      char **argv)
+              char **argv)
 {
 	const char *filter = NULL;
 	for (int i = 1; i < argc; i++) {

@@ -30,19 +30,19 @@
 struct host_test {
 	const char *name;
 	void (*run)(void);
-	const char *panic;      /* death test: the panic message must contain this */
+	const char *panic; /* death test: the panic message must contain this */
 };
 
 int host_main(const char *suite, const struct host_test *tests, size_t ntests, int argc,
-	      char **argv);
+              char **argv);
 
 /* Fails the running test: prints where and why, and ends its child process. */
 __attribute__((noreturn, format(printf, 3, 4))) void host_fail(const char *file, int line,
-							       const char *fmt, ...);
+                                                               const char *fmt, ...);
 
-#define CHECK(cond, ...)                                          \
-	do {                                                      \
-		if (!(cond))                                      \
+#define CHECK(cond, ...)                                            \
+	do {                                                        \
+		if (!(cond))                                        \
 			host_fail(__FILE__, __LINE__, __VA_ARGS__); \
 	} while (0)
 

@@ -35,8 +35,8 @@ static void check_all_returned(struct fixture *f)
 	struct kheap_stats s = kheap_stats(&f->heap);
 	for (unsigned c = 0; c < KHEAP_NCLASSES; c++)
 		CHECK(s.classes[c].in_use == 0 && s.classes[c].slabs == 0,
-		      "class %u: %zu objects in use, %zu slabs after freeing all", s.classes[c].size,
-		      s.classes[c].in_use, s.classes[c].slabs);
+		      "class %u: %zu objects in use, %zu slabs after freeing all",
+		      s.classes[c].size, s.classes[c].in_use, s.classes[c].slabs);
 	CHECK(s.large_blocks == 0 && s.large_pages == 0, "%zu large blocks left", s.large_blocks);
 	CHECK(buddy_free_pages(&f->buddy) == f->initial_free_pages,
 	      "%zu pages free in the end, %zu at the start", buddy_free_pages(&f->buddy),
@@ -97,16 +97,18 @@ static void test_sizes_and_alignment(void)
 		      "kheap_alloc(%zu) = %p, not aligned to %zu", size[i], (void *)p[i],
 		      expected_alignment(size[i]));
 		size_t usable = kheap_usable_size(&f.heap, p[i]);
-		CHECK(usable >= size[i] && usable >= 1, "usable size %zu for a request of %zu", usable,
-		      size[i]);
+		CHECK(usable >= size[i] && usable >= 1, "usable size %zu for a request of %zu",
+		      usable, size[i]);
 		memset(p[i], (int)(i & 0xff), usable);
 	}
 	/* Every byte still holds its owner's pattern: no two allocations overlap. */
 	for (size_t i = 0; i < N; i++) {
 		size_t usable = kheap_usable_size(&f.heap, p[i]);
 		for (size_t j = 0; j < usable; j++)
-			CHECK(p[i][j] == (uint8_t)(i & 0xff), "byte %zu of allocation %zu (%p, %zu "
-			      "bytes) was overwritten", j, i, (void *)p[i], size[i]);
+			CHECK(p[i][j] == (uint8_t)(i & 0xff),
+			      "byte %zu of allocation %zu (%p, %zu "
+			      "bytes) was overwritten",
+			      j, i, (void *)p[i], size[i]);
 	}
 	for (size_t i = 0; i < N; i++)
 		kheap_free(&f.heap, p[i]);
@@ -143,13 +145,14 @@ static void test_large(void)
 {
 	struct fixture f;
 	setup(&f, 4 * MAX_PAGES);
-	static const size_t sizes[] = {2049, 4096, 4097, 3 * PAGE_SIZE, 5 * PAGE_SIZE + 1,
-				       BUDDY_MAX_BLOCK};
+	static const size_t sizes[] = {2049,           4096, 4097, 3 * PAGE_SIZE, 5 * PAGE_SIZE + 1,
+	                               BUDDY_MAX_BLOCK};
 	static const unsigned orders[] = {0, 0, 1, 2, 3, BUDDY_MAX_ORDER};
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 		void *p = kheap_alloc(&f.heap, sizes[i]);
 		struct buddy_block blk;
-		CHECK(p && buddy_find_block(&f.buddy, p, &blk), "kheap_alloc(%zu) failed", sizes[i]);
+		CHECK(p && buddy_find_block(&f.buddy, p, &blk), "kheap_alloc(%zu) failed",
+		      sizes[i]);
 		CHECK(blk.start == (uintptr_t)p && blk.order == orders[i],
 		      "kheap_alloc(%zu): block %p of order %u, expected order %u", sizes[i],
 		      (void *)blk.start, blk.order, orders[i]);
@@ -237,8 +240,10 @@ static void test_kmalloc_api(void)
 	void *big = kmalloc(3 * PAGE_SIZE);
 	kfree(NULL);
 	struct kheap_stats st = kmalloc_stats();
-	CHECK(st.classes[3].in_use == 1 && st.large_blocks == 1, "stats: %zu in class 128, %zu "
-	      "large", st.classes[3].in_use, st.large_blocks);
+	CHECK(st.classes[3].in_use == 1 && st.large_blocks == 1,
+	      "stats: %zu in class 128, %zu "
+	      "large",
+	      st.classes[3].in_use, st.large_blocks);
 	kheap_print_stats(&f.heap);
 	kfree(s);
 	kfree(big);
@@ -303,20 +308,23 @@ static void random_run(uint64_t seed)
 	struct live_object *live = host_memory(MAX_LIVE * sizeof *live, 8);
 	size_t n = 0;
 	for (int step = 0; step < STEPS; step++) {
-		bool alloc = n == 0 || (n < MAX_LIVE && rng_below(&r, 100) < ((step / 5000) % 2 ? 40 : 65));
+		bool alloc = n == 0 ||
+		             (n < MAX_LIVE && rng_below(&r, 100) < ((step / 5000) % 2 ? 40 : 65));
 		if (alloc) {
 			size_t size = random_size(&r);
 			uint8_t *p = kheap_alloc(&f.heap, size);
 			CHECK(p != NULL, "kheap_alloc(%zu) failed with %zu objects live", size, n);
-			CHECK((uintptr_t)p % expected_alignment(size) == 0, "%p misaligned", (void *)p);
+			CHECK((uintptr_t)p % expected_alignment(size) == 0, "%p misaligned",
+			      (void *)p);
 			live[n] = (struct live_object){p, size, (uint8_t)rng_next(&r)};
 			memset(p, live[n].fill, size);
 			n++;
 		} else {
 			size_t i = rng_below(&r, n);
 			for (size_t j = 0; j < live[i].size; j++)
-				CHECK(live[i].p[j] == live[i].fill, "byte %zu of %p (%zu bytes) changed",
-				      j, (void *)live[i].p, live[i].size);
+				CHECK(live[i].p[j] == live[i].fill,
+				      "byte %zu of %p (%zu bytes) changed", j, (void *)live[i].p,
+				      live[i].size);
 			kheap_free(&f.heap, live[i].p);
 			live[i] = live[--n];
 		}
@@ -458,28 +466,28 @@ static void test_kmalloc_before_heap(void)
 }
 
 static const struct host_test tests[] = {
-	{"classes", test_classes, NULL},
-	{"sizes_and_alignment", test_sizes_and_alignment, NULL},
-	{"slab_reuse", test_slab_reuse, NULL},
-	{"large", test_large, NULL},
-	{"out_of_memory", test_out_of_memory, NULL},
-	{"page_source_failure", test_page_source_failure, NULL},
-	{"kmalloc_api", test_kmalloc_api, NULL},
-	{"random", test_random, NULL},
-	{"kfree_stack_pointer", test_kfree_stack_pointer, "not memory from kmalloc"},
-	{"kfree_page_from_buddy", test_kfree_page_from_buddy,
-	 "allocated from the page allocator directly"},
-	{"kfree_never_allocated", test_kfree_never_allocated, "already free"},
-	{"double_kfree", test_double_kfree, "double kfree"},
-	{"double_kfree_last_object", test_double_kfree_last_object, "double kfree"},
-	{"double_kfree_large", test_double_kfree_large, "double kfree (its large block"},
-	{"kfree_interior", test_kfree_interior, "interior pointer"},
-	{"kfree_interior_large", test_kfree_interior_large, "interior pointer"},
-	{"kfree_into_header", test_kfree_into_header, "outside its objects"},
-	{"kfree_corrupt_header", test_kfree_corrupt_header, "is corrupt"},
-	{"kfree_other_heap", test_kfree_other_heap, "belongs to heap"},
-	{"use_after_kfree", test_use_after_kfree, "use after free"},
-	{"kmalloc_before_heap", test_kmalloc_before_heap, "before kmalloc_use_heap"},
+        {"classes", test_classes, NULL},
+        {"sizes_and_alignment", test_sizes_and_alignment, NULL},
+        {"slab_reuse", test_slab_reuse, NULL},
+        {"large", test_large, NULL},
+        {"out_of_memory", test_out_of_memory, NULL},
+        {"page_source_failure", test_page_source_failure, NULL},
+        {"kmalloc_api", test_kmalloc_api, NULL},
+        {"random", test_random, NULL},
+        {"kfree_stack_pointer", test_kfree_stack_pointer, "not memory from kmalloc"},
+        {"kfree_page_from_buddy", test_kfree_page_from_buddy,
+         "allocated from the page allocator directly"},
+        {"kfree_never_allocated", test_kfree_never_allocated, "already free"},
+        {"double_kfree", test_double_kfree, "double kfree"},
+        {"double_kfree_last_object", test_double_kfree_last_object, "double kfree"},
+        {"double_kfree_large", test_double_kfree_large, "double kfree (its large block"},
+        {"kfree_interior", test_kfree_interior, "interior pointer"},
+        {"kfree_interior_large", test_kfree_interior_large, "interior pointer"},
+        {"kfree_into_header", test_kfree_into_header, "outside its objects"},
+        {"kfree_corrupt_header", test_kfree_corrupt_header, "is corrupt"},
+        {"kfree_other_heap", test_kfree_other_heap, "belongs to heap"},
+        {"use_after_kfree", test_use_after_kfree, "use after free"},
+        {"kmalloc_before_heap", test_kmalloc_before_heap, "before kmalloc_use_heap"},
 };
 
 int main(int argc, char **argv)

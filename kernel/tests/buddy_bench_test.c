@@ -150,10 +150,10 @@ KTEST_ALONE(buddy, bench_pages_smp)
 	pages_set_caching(was);
 	lock_order_set_enabled(checker);
 	ktest_info("harts=%d ops=%lu,%lu lock_acquisitions=%lu,%lu contended=%lu,%lu "
-		   "mm_debug=%d",
-		   n, ops_cached, ops_plain, l1.acquisitions - l0.acquisitions,
-		   l2.acquisitions - l1.acquisitions, l1.contended - l0.contended,
-		   l2.contended - l1.contended, mm_debug);
+	           "mm_debug=%d",
+	           n, ops_cached, ops_plain, l1.acquisitions - l0.acquisitions,
+	           l2.acquisitions - l1.acquisitions, l1.contended - l0.contended,
+	           l2.contended - l1.contended, mm_debug);
 	ktest_bench("page_alloc_free_smp_cached", cached, "guest-ns per alloc+free, all harts");
 	ktest_bench("page_alloc_free_smp_no_cache", plain, "guest-ns per alloc+free, all harts");
 }

@@ -43,7 +43,7 @@ static bool run_workers(void (*fn)(void *), void *args, size_t size, int n, cons
 
 /* ---- Stress: many harts, no page lost or handed out twice ---- */
 
-#define STRESS_SLOTS	 24
+#define STRESS_SLOTS     24
 #define STRESS_MAX_ORDER 3
 
 struct stress_worker {
@@ -86,10 +86,10 @@ static bool tags_intact(struct stress_worker *w, uint64_t *block, unsigned order
 		for (size_t at = 0; at < PAGE_SIZE / 8; at += PAGE_SIZE / 8 - 1) {
 			if (page[at] != want) {
 				snprintf(w->error, sizeof w->error,
-					 "page %p of worker %u holds tag 0x%lx (worker %lu), not "
-					 "0x%lx: "
-					 "handed out twice",
-					 (void *)page, w->id, page[at], page[at] >> 48, want);
+				         "page %p of worker %u holds tag 0x%lx (worker %lu), not "
+				         "0x%lx: "
+				         "handed out twice",
+				         (void *)page, w->id, page[at], page[at] >> 48, want);
 				return false;
 			}
 		}
@@ -102,15 +102,15 @@ static bool tags_intact(struct stress_worker *w, uint64_t *block, unsigned order
  * Caller must hold the object, `words` words from kmalloc().
  */
 static bool note_intact(struct stress_worker *w, const uint64_t *note, size_t words,
-			uint64_t serial)
+                        uint64_t serial)
 {
 	uint64_t want = tag_of(w->id, serial, 0xfff);
 	for (size_t i = 0; note && i < words; i++) {
 		if (note[i] != want) {
 			snprintf(w->error, sizeof w->error,
-				 "word %zu of the kmalloc object %p of worker %u holds 0x%lx, not "
-				 "0x%lx: handed out twice",
-				 i, (const void *)note, w->id, note[i], want);
+			         "word %zu of the kmalloc object %p of worker %u holds 0x%lx, not "
+			         "0x%lx: handed out twice",
+			         i, (const void *)note, w->id, note[i], want);
 			return false;
 		}
 	}
@@ -184,9 +184,9 @@ KTEST(buddy, stress)
 	size_t free_before = pages_free_count();
 	for (int i = 0; i < n; i++)
 		workers[i] = (struct stress_worker){.id = (uint32_t)i + 1,
-						    .iterations = ITERATIONS,
-						    .start = &start,
-						    .nworkers = (uint32_t)n};
+		                                    .iterations = ITERATIONS,
+		                                    .start = &start,
+		                                    .nworkers = (uint32_t)n};
 	KCHECK(run_workers(stress_worker, workers, sizeof workers[0], n, "stress"),
 	       "could not start %d threads", n);
 	uint64_t harts = 0, allocs = 0, frees = 0, failed = 0;
@@ -203,8 +203,8 @@ KTEST(buddy, stress)
 	for (int h = 0; h < MAX_HARTS; h++)
 		used += (harts >> h) & 1;
 	ktest_info("workers=%d harts=%d harts_used=%d allocs=%lu frees=%lu failed=%lu "
-		   "free_before=%zu free_after=%zu",
-		   n, nharts, used, allocs, frees, failed, free_before, free_after);
+	           "free_before=%zu free_after=%zu",
+	           n, nharts, used, allocs, frees, failed, free_before, free_after);
 	KCHECK(allocs == frees, "%lu blocks allocated, %lu freed", allocs, frees);
 	KCHECK(free_after == free_before, "%zu pages free after the stress, %zu before: %s",
 	       free_after, free_before, free_after < free_before ? "pages lost" : "pages gained");
@@ -256,8 +256,8 @@ static struct spin_stats cache_round(int n, uint64_t *ops)
 	for (int i = 0; i < n; i++)
 		*ops += workers[i].ops;
 	return (struct spin_stats){.acquisitions = after.acquisitions - before.acquisitions,
-				   .contended = after.contended - before.contended,
-				   .spins = after.spins - before.spins};
+	                           .contended = after.contended - before.contended,
+	                           .spins = after.spins - before.spins};
 }
 
 KTEST(buddy, page_caches)
@@ -269,9 +269,9 @@ KTEST(buddy, page_caches)
 	struct spin_stats plain = cache_round(n, &ops_plain);
 	pages_set_caching(was);
 	ktest_info("harts=%d ops=%lu cached_acquisitions=%lu cached_contended=%lu "
-		   "plain_acquisitions=%lu plain_contended=%lu",
-		   n, ops_cached, cached.acquisitions, cached.contended, plain.acquisitions,
-		   plain.contended);
+	           "plain_acquisitions=%lu plain_contended=%lu",
+	           n, ops_cached, cached.acquisitions, cached.contended, plain.acquisitions,
+	           plain.contended);
 	spin_stats_print();
 	KCHECK(plain.acquisitions >= ops_plain,
 	       "without caches, %lu operations took the lock only %lu times", ops_plain,
@@ -317,9 +317,9 @@ KTEST(buddy, thread_table)
 	kfree(t);
 	struct thread_table_stats after = thread_table_stats();
 	ktest_info("created=%d wanted=%d static_slots=%d pool_stacks=%d slots_used=%d "
-		   "heap_slots=%d heap_stacks=%d running=%u",
-		   made, N, THREAD_MAX, THREAD_STACKS, s.slots_used, s.heap_slots, s.heap_stacks,
-		   w.running);
+	           "heap_slots=%d heap_stacks=%d running=%u",
+	           made, N, THREAD_MAX, THREAD_STACKS, s.slots_used, s.heap_slots, s.heap_stacks,
+	           w.running);
 	KCHECK(made == N, "thread_create() failed after %d threads (static capacity %d)", made,
 	       THREAD_MAX);
 	KCHECK(all_ran, "only %u of %d threads ran", w.running, N);

@@ -242,7 +242,7 @@ KTEST(buddy, free_all)
 		blocks++;
 	}
 	ktest_info("taken=%zu blocks=%zu free_when_exhausted=%zu", taken, blocks,
-		   pages_free_count());
+	           pages_free_count());
 	KCHECK(taken == free_before,
 	       "%zu pages handed out before page_alloc(0) failed, but %zu "
 	       "were free",
@@ -288,7 +288,7 @@ KTEST(buddy, stats)
 	for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++)
 		sum += s.buddy.free_blocks[k] << k;
 	ktest_info("free_pages=%zu managed=%zu cached=%zu", s.buddy.free_pages,
-		   s.buddy.managed_pages, s.cached_pages);
+	           s.buddy.managed_pages, s.cached_pages);
 	pages_print_stats();
 	KCHECK(sum == s.buddy.free_pages, "the free blocks add up to %zu pages, the count says %zu",
 	       sum, s.buddy.free_pages);

@@ -96,7 +96,7 @@ KTEST(buddy, kmalloc)
 		in_use += s.classes[c].in_use;
 	kmalloc_trim();
 	ktest_info("objects=%d in_use=%zu large_blocks=%zu free_before=%zu free_after=%zu", OBJECTS,
-		   in_use, s.large_blocks, free_before, pages_free_count());
+	           in_use, s.large_blocks, free_before, pages_free_count());
 	KCHECK(in_use == 0 && s.large_blocks == 0,
 	       "%zu objects and %zu large blocks still in use after freeing all", in_use,
 	       s.large_blocks);

@@ -92,9 +92,9 @@ KTEST_ALONE(lock, bench_uncontended)
 	ktest_info("instret_per_instruction=%lu harts=%d", per_insn, smp_online());
 	ktest_bench("lock.acquire_release", per_round(plain, empty, per_insn), "instructions");
 	ktest_bench("lock.acquire_release_nested", per_round(nested, empty, per_insn),
-		    "instructions");
+	            "instructions");
 	ktest_bench("lock.acquire_release_nested_unchecked",
-		    per_round(nested_unchecked, empty, per_insn), "instructions");
+	            per_round(nested_unchecked, empty, per_insn), "instructions");
 	ktest_bench("lock.irq_push_pop", per_round(irq, empty, per_insn), "instructions");
 }
 
@@ -125,7 +125,8 @@ KTEST_ALONE(lock, bench_counter)
 	uint64_t per_insn = instret_per_instruction();
 	for (int i = 0; i < MAX_HARTS; i++)
 		if (&harts[i] != this_hart() && harts[i].activity == HART_PARKED)
-			KCHECK(smp_run_on((uint32_t)i, add_many, NULL), "cannot post to hart %d", i);
+			KCHECK(smp_run_on((uint32_t)i, add_many, NULL), "cannot post to hart %d",
+			       i);
 	KCHECK(wait_for_value(&arrived, (uint32_t)n - 1, 10000), "the harts did not gather");
 	arrived++;
 	struct spin_stats before = spin_stats(&counter_lock);
@@ -141,8 +142,8 @@ KTEST_ALONE(lock, bench_counter)
 	uint64_t acq = after.acquisitions - before.acquisitions;
 	uint64_t spins = after.spins - before.spins;
 	ktest_info("harts=%d ops=%lu total=%lu instructions=%lu contended=%lu spins=%lu "
-		   "instret_per_instruction=%lu",
-		   n, ops, counter, insns, after.contended - before.contended, spins, per_insn);
+	           "instret_per_instruction=%lu",
+	           n, ops, counter, insns, after.contended - before.contended, spins, per_insn);
 	KCHECK(counter == ops, "counter is %lu after %lu additions", counter, ops);
 	char name[64];
 	snprintf(name, sizeof name, "lock.counter_%dharts_ops", n);
@@ -151,5 +152,5 @@ KTEST_ALONE(lock, bench_counter)
 	ktest_bench(name, spins * 1000 / (acq ? acq : 1), "spins/1000acq");
 	snprintf(name, sizeof name, "lock.counter_%dharts_contended", n);
 	ktest_bench(name, (after.contended - before.contended) * 1000000 / (acq ? acq : 1),
-		    "per_million_acq");
+	            "per_million_acq");
 }

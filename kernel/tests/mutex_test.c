@@ -18,7 +18,7 @@
 
 /* ---- Mutual exclusion under contention ---- */
 
-#define WORKERS	   4
+#define WORKERS    4
 #define ITERATIONS 2000
 
 static struct mutex counter_mutex = MUTEX_INIT("counter");
@@ -59,9 +59,9 @@ KTEST(sched, mutex_exclusion)
 		thread_join(t[i]);
 	}
 	ktest_info("counter=%lu expected=%d overlaps=%u acquisitions=%lu contended=%lu "
-		   "harts_used=0x%lx",
-		   counter, WORKERS * ITERATIONS, overlaps, counter_mutex.acquisitions - acq0,
-		   counter_mutex.contended - cont0, harts_used);
+	           "harts_used=0x%lx",
+	           counter, WORKERS * ITERATIONS, overlaps, counter_mutex.acquisitions - acq0,
+	           counter_mutex.contended - cont0, harts_used);
 	KCHECK(overlaps == 0, "%u times a thread got the mutex while another held it", overlaps);
 	KCHECK(counter == WORKERS * ITERATIONS, "counter is %lu, expected %d: updates were lost",
 	       counter, WORKERS * ITERATIONS);
@@ -106,8 +106,8 @@ KTEST(sched, mutex_parked)
 	mutex_unlock(&park_mutex);
 	thread_join(w);
 	ktest_info("parked=%d runs_while_waiting=%lu ticks_while_waiting=%lu state=%d waiters=%u "
-		   "got_it=%u",
-		   parked, runs, ticks, state, waiters, waiter_got_it);
+	           "got_it=%u",
+	           parked, runs, ticks, state, waiters, waiter_got_it);
 	KCHECK(parked, "the waiter never went to sleep on a held mutex (state %d)", w->state);
 	KCHECK(runs == 0 && ticks == 0,
 	       "the parked waiter ran %lu times (%lu ticks) in 300 ms while the mutex was held",
@@ -219,7 +219,7 @@ KTEST_ALONE(sched, bench_mutex)
 	uint64_t pair = (cpu_instret() - i0) / PAIRS;
 	lock_order_set_enabled(was);
 	ktest_info("handoffs=%d contended=%lu harts=%d", HANDOFFS, bench_mutex.contended,
-		   platform.nharts);
+	           platform.nharts);
 	ktest_bench("mutex_handoff", handoff_total / HANDOFFS, "instructions");
 	ktest_bench("mutex_uncontended_pair", pair, "instructions");
 }

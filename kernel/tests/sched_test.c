@@ -124,7 +124,7 @@ KTEST(sched, preempt)
 	}
 	uint64_t mean = total / n;
 	ktest_info("spinners=%d harts=%d slice=%u hz=%u mean=%lu min=%lu max=%lu preemptions=%lu",
-		   n, platform.nharts, sched_slice(), timer_hz(), mean, min, max, preemptions);
+	           n, platform.nharts, sched_slice(), timer_hz(), mean, min, max, preemptions);
 	KCHECK(min > 0, "a spinner never ran: %d CPU-bound threads, %d harts", n, platform.nharts);
 	KCHECK(preemptions >= (uint64_t)n, "only %lu preemptions of %d spinners in 600 ms",
 	       preemptions, n);
@@ -181,7 +181,7 @@ KTEST(sched, spread)
 		nloops++;
 		struct sched_hart_stats st = sched_hart_stats(i);
 		ktest_info("hart%d_steps=%lu hart%d_switches=%lu hart%d_idle_waits=%lu", i,
-			   steps_on[i], i, st.switches, i, st.idle_waits);
+		           steps_on[i], i, st.switches, i, st.idle_waits);
 	}
 	ktest_info("harts_used=0x%lx scheduler_harts=0x%lx total=%lu", harts_used, loops, total);
 	KCHECK(harts_used == loops,
@@ -214,7 +214,7 @@ KTEST(sched, idle)
 			continue;
 		uint64_t loops = s.loops - loops0[i], waits = s.idle_waits - waits0[i];
 		ktest_info("hart%d_loops=%lu hart%d_idle_waits=%lu ticks=%lu", i, loops, i, waits,
-			   ticks);
+		           ticks);
 		/* A loop that waits runs about once per interrupt; one that spins, millions. */
 		KCHECK(loops <= 4 * ticks + 20,
 		       "hart %d went round its scheduler loop %lu times in %lu ticks with nothing "
@@ -269,9 +269,9 @@ KTEST(sched, exit_join)
 	struct thread_counts counts = thread_counts();
 	struct thread_table_stats after = thread_table_stats();
 	ktest_info("created=%lu joined=%lu finished=%u stacks_free=%d stacks_total=%d "
-		   "slots_used=%d",
-		   counts.created - counts0.created, counts.joined - counts0.joined, finished,
-		   after.stacks_free, after.stacks_total, after.slots_used);
+	           "slots_used=%d",
+	           counts.created - counts0.created, counts.joined - counts0.joined, finished,
+	           after.stacks_free, after.stacks_total, after.slots_used);
 	KCHECK(counts.joined - counts0.joined == counts.created - counts0.created,
 	       "%lu threads created but %lu joined", counts.created - counts0.created,
 	       counts.joined - counts0.joined);
@@ -321,7 +321,7 @@ KTEST_ALONE(sched, bench_yield)
 	atomic_store_release(&stop_yielding, 1);
 	thread_join(other);
 	ktest_info("rounds=%d other_ran=%lu instructions=%lu,%lu harts=%d", 2 * ROUNDS, runs, plain,
-		   checked, platform.nharts);
+	           checked, platform.nharts);
 	KCHECK(runs >= 2 * ROUNDS - 1, "the other thread ran %lu times in %d yields", runs,
 	       2 * ROUNDS);
 	ktest_bench("yield_round_trip", plain / ROUNDS, "instructions");

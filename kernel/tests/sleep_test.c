@@ -18,10 +18,10 @@
 
 static struct {
 	struct spinlock lock;
-	uint32_t turn;		  /* whose turn it is to pass the token */
+	uint32_t turn;            /* whose turn it is to pass the token */
 	volatile uint32_t passes; /* hand-offs so far */
 	volatile uint32_t sleeps; /* times a thread went to sleep waiting for its turn */
-	volatile uint32_t done;	  /* threads finished */
+	volatile uint32_t done;   /* threads finished */
 } ring = {.lock = SPINLOCK_INIT("ring")};
 
 static void ring_member(void *arg)
