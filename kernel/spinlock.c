@@ -75,8 +75,16 @@ void spin_require_held(const struct spinlock *lk, const char *operation, void *c
 
 void spin_require_none_held(const char *operation, void *caller)
 {
+	/*
+	 * Interrupts off while reading: a thread that holds no lock may be moved to another
+	 * hart at any interrupt, and would then read that hart's list. One that holds a
+	 * lock has interrupts off already and stays where it is.
+	 */
+	irq_state_t irq = cpu_irq_save();
 	struct hart *me = this_hart();
-	if (me->nheld == 0)
+	uint32_t nheld = me->nheld;
+	cpu_irq_restore(irq);
+	if (nheld == 0)
 		return;
 	panic("%s() may sleep, but hart %u holds %u spinlock%s, the last '%s' (taken at %pS) "
 	      "(%s called from %pS)",
