@@ -8,6 +8,8 @@
 #   make test       the whole test suite (what CI runs)
 #   make labs       generate the student and solution branches of every lab
 #   make bench      print figures (no pass/fail)
+#   make hosttest   the allocators' tests on the host (ASan, UBSan); SEED=n adds a seed
+#   make hostbench  the allocators' figures on the host
 
 CROSS   ?= riscv64-unknown-elf-
 CC      := $(CROSS)gcc
@@ -91,6 +93,8 @@ $(KERNEL): $(KOBJS) $(BUILD)/ksyms.S kernel/kernel.ld
 		{ echo "code moved between the two links; see kernel/kernel.ld" >&2; rm -f $@; exit 1; }
 
 -include $(KOBJS:.o=.d)
+
+include kernel/hosttest/hosttest.mk
 
 # Installs missing tools through the system package manager (or says what to install).
 tools:

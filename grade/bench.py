@@ -1,8 +1,9 @@
 """What `make bench` runs: prints figures about the tree, never a pass or a fail.
 
 Figures: clean build time, boot-to-banner time (median of several boots), the
-in-kernel benchmarks listed in KERNEL_BENCHES (every BENCH line they print), and the
-time of a full `make grade LAB=all`.
+in-kernel benchmarks listed in KERNEL_BENCHES (every BENCH line they print), the
+allocators' host benchmark (`make hostbench`, operations per second of the host), and
+the time of a full `make grade LAB=all`.
 """
 
 import argparse
@@ -21,10 +22,14 @@ ROOT = gradelib.ROOT
 
 class KernelBench:
     """Kernel test ids to boot for their BENCH lines. Guest time from instruction
-    counts (-icount) by default, so figures do not depend on the host's load."""
+    counts (-icount) by default, so figures do not depend on the host's load. args: more
+    kernel arguments; ns_per_instruction: for figures in guest ns (instret under
+    -icount shift=N counts 2^N ns per instruction), also print them in instructions."""
 
-    def __init__(self, tests, cpus=1, icount="shift=0", timeout=120):
+    def __init__(self, tests, cpus=1, icount="shift=0", timeout=120, args="",
+                 ns_per_instruction=None):
         self.tests, self.cpus, self.icount, self.timeout = tests, cpus, icount, timeout
+        self.args, self.ns_per_instruction = args, ns_per_instruction
 
 
 # Labs add their benchmarks here, e.g. KernelBench("trap.bench_tick").
@@ -44,6 +49,19 @@ KERNEL_BENCHES = [
     KernelBench("lock.bench_counter", cpus=1, icount="shift=3"),
     KernelBench("lock.bench_counter", cpus=2, icount="shift=3"),
     KernelBench("lock.bench_counter", cpus=4, icount="shift=3"),
+    # A yield round trip between two threads (one switch each way), and the hand-off of
+    # a mutex to a parked waiter, in guest instructions on one hart.
+    KernelBench("sched.bench_yield"),
+    KernelBench("sched.bench_mutex"),
+    # Lab 5: a page (cached on the hart, and straight from the buddy allocator) and a
+    # kmalloc object, allocated and freed, in guest instructions on one hart; poisoning
+    # off (mmdebug=0), as it reads or writes whole pages.
+    KernelBench("buddy.bench_pages", args="mmdebug=0"),
+    # The same pages on 4 harts at once, with and without the per-hart caches. QEMU runs
+    # the harts in turn under -icount, so instret is guest time shared by all harts: the
+    # figure is every hart's instructions per alloc+free, spinning on the lock included.
+    KernelBench("buddy.bench_pages_smp", cpus=4, icount="shift=3", args="mmdebug=0",
+                ns_per_instruction=8, timeout=300),
 ]
 
 
@@ -94,13 +112,28 @@ def kernel_benches(session):
     print("in-kernel benchmarks:")
     for bench in KERNEL_BENCHES:
         run = session.boot(bench.tests, cpus=bench.cpus, icount=bench.icount,
-                           timeout=bench.timeout)
+                           timeout=bench.timeout, extra_args=bench.args)
         figures = run.bench()
         for name, value, unit in figures:
             print(f"  {name:<30} {value:>14} {unit}")
+            if bench.ns_per_instruction and unit.startswith("guest-ns"):
+                insns = value / bench.ns_per_instruction
+                unit = unit.replace("guest-ns", "instructions", 1)
+                print(f"  {'':<30} {insns:>14.0f} {unit} (-icount {bench.icount})")
         if not figures or run.status != 0:
             end = f"exit status {gradelib.describe_status(run.status)}"
             print(f"  ({run.kargs}: {len(figures)} figures, {end}; try {run.reproduce()})")
+
+
+def host_benches():
+    """The allocators built for the host (kernel/hosttest/bench_host.c): its lines as is."""
+    seconds, status, output = timed(["make", "-s", "hostbench"])
+    lines = [l for l in output.splitlines() if l.startswith("bench: ")]
+    print(f"host benchmarks of the allocators (make hostbench, {seconds:.1f} s):")
+    for line in lines:
+        print(f"  {line[len('bench: '):]}")
+    if status != 0 or not lines:
+        print(f"  (make hostbench: exit status {status}, {len(lines)} figures)")
 
 
 def full_grade():
@@ -119,6 +152,7 @@ def main(argv=None):
     session = gradelib.Session()
     boot_to_banner(session, max(1, args.boots))
     kernel_benches(session)
+    host_benches()
     if not args.skip_grade:
         full_grade()
     return 0

@@ -47,14 +47,18 @@ def count_unittest(output):
     return int(ran.group(1)) - failed - counts.get("skipped", 0), failed
 
 
-# The suite, in order. Later labs add steps here (host-built allocator tests, ...).
+# The suite, in order. Later labs add steps here.
 STEPS = [
     Step("build the kernel from clean (warnings are errors)",
          "make -s clean && make -s kernel"),
+    Step("the kernel's C files satisfy .clang-format",
+         "git ls-files 'kernel/*.c' 'kernel/*.h' | xargs clang-format --dry-run --Werror"),
     Step("check the lab catalog", [PY, "labs/labs.py", "--check"], needs="labs/labs.py"),
     Step("the grader's own tests",
          [PY, "-m", "unittest", "discover", "-s", "grade", "-p", "test_*.py"],
          count=count_unittest),
+    Step("the allocators on the host: random sequences against a model, misuse (ASan, UBSan)",
+         "make -s hosttest", needs="kernel/hosttest/hosttest.mk"),
     Step("the lab machinery's own tests",
          [PY, "-m", "unittest", "discover", "-s", "labs", "-p", "test_*.py"],
          count=count_unittest, needs="labs/test_labs.py"),

@@ -85,13 +85,13 @@ bool bump_sealed(void)
 struct bump_stats bump_stats(void)
 {
 	return (struct bump_stats){
-		.start = bump.start,
-		.end = bump.end,
-		.next = bump.next,
-		.used = bump.next - bump.start,
-		.left = bump.end - bump.next,
-		.padding = bump.padding,
-		.calls = bump.calls,
+	        .start = bump.start,
+	        .end = bump.end,
+	        .next = bump.next,
+	        .used = bump.next - bump.start,
+	        .left = bump.end - bump.next,
+	        .padding = bump.padding,
+	        .calls = bump.calls,
 	};
 }
 

@@ -11,13 +11,13 @@
 #include <stdint.h>
 
 struct bump_stats {
-	uintptr_t start;   /* the run it serves: [start, end) */
+	uintptr_t start; /* the run it serves: [start, end) */
 	uintptr_t end;
-	uintptr_t next;    /* first byte not yet handed out */
-	size_t used;       /* next - start, padding included */
-	size_t left;       /* end - next */
-	size_t padding;    /* bytes skipped to satisfy alignment */
-	size_t calls;      /* successful boot_alloc() calls */
+	uintptr_t next; /* first byte not yet handed out */
+	size_t used;    /* next - start, padding included */
+	size_t left;    /* end - next */
+	size_t padding; /* bytes skipped to satisfy alignment */
+	size_t calls;   /* successful boot_alloc() calls */
 };
 
 /* Caller must pass a page-aligned run of RAM that nothing else uses, start < end. */

@@ -27,16 +27,16 @@ static inline bool in_trap_handler(void)
 
 /* Panics: `operation` was called in interrupt context from `caller` and may not `must_not`. */
 __attribute__((noreturn)) void context_violation(const char *operation, const char *must_not,
-						 void *caller);
+                                                 void *caller);
 
-#define assert_may_sleep()                                                                         \
-	do {                                                                                       \
-		if (in_trap_handler())                                                             \
-			context_violation(__func__, "sleep", __builtin_return_address(0));         \
+#define assert_may_sleep()                                                                 \
+	do {                                                                               \
+		if (in_trap_handler())                                                     \
+			context_violation(__func__, "sleep", __builtin_return_address(0)); \
 	} while (0)
 
-#define assert_may_allocate()                                                                      \
-	do {                                                                                       \
-		if (in_trap_handler())                                                             \
-			context_violation(__func__, "allocate", __builtin_return_address(0));      \
+#define assert_may_allocate()                                                                 \
+	do {                                                                                  \
+		if (in_trap_handler())                                                        \
+			context_violation(__func__, "allocate", __builtin_return_address(0)); \
 	} while (0)

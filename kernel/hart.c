@@ -15,7 +15,7 @@ void hart_bind(uint32_t hartid)
 	struct hart *h = &harts[hartid];
 	h->id = hartid;
 	hart_set_stack(h, (uintptr_t)boot_stacks[hartid],
-		       (uintptr_t)boot_stacks[hartid] + KSTACK_SIZE);
+	               (uintptr_t)boot_stacks[hartid] + KSTACK_SIZE);
 	cpu_set_hart_pointer(h);
 	h->online = true;
 }

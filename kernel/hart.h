@@ -9,19 +9,19 @@
 #include "config.h"
 
 /* Offsets of the fields the trap entry uses; the _Static_asserts below pin them. */
-#define HART_STACK_LO	    8
-#define HART_STACK_HI	    16
+#define HART_STACK_LO       8
+#define HART_STACK_HI       16
 #define HART_TRAP_SP_MIN    24
 #define HART_STACK_CANARY   32
 #define HART_EMERGENCY_TOP  40
-#define HART_SCRATCH0	    48
-#define HART_SCRATCH1	    56
-#define HART_ENTRY_BUSY	    64
+#define HART_SCRATCH0       48
+#define HART_SCRATCH1       56
+#define HART_ENTRY_BUSY     64
 #define HART_EMERGENCY_BUSY 72
 #define HART_FAULT_REASON   80
 
 /* Why the trap entry switched to the emergency stack (struct hart.fault_reason). */
-#define FAULT_NONE	   0
+#define FAULT_NONE         0
 #define FAULT_STACK_BOUNDS 1 /* sp outside the stack, or too close to its end */
 #define FAULT_STACK_CANARY 2 /* the guard band's canary was overwritten */
 #define FAULT_NESTED_ENTRY 3 /* a trap arrived while the entry was saving state */
@@ -38,39 +38,39 @@ struct spinlock;
 
 /* What a hart is doing, for reports about other harts (kernel/smp.c). */
 enum hart_activity {
-	HART_OFFLINE,     /* not started, or failed to start */
-	HART_STARTING,    /* asked to start through SBI, not yet in the kernel */
-	HART_PARKED,      /* waiting for work (kernel/smp.c) */
-	HART_WORKING,     /* running boot code or a posted work function */
-	HART_HALTED,      /* stopped for good by stop_other_harts() */
+	HART_OFFLINE,  /* not started, or failed to start */
+	HART_STARTING, /* asked to start through SBI, not yet in the kernel */
+	HART_PARKED,   /* waiting for work (kernel/smp.c) */
+	HART_WORKING,  /* running boot code or a posted work function */
+	HART_HALTED,   /* stopped for good by stop_other_harts() */
 };
 
 /* A parked hart's mailbox: one function to run (kernel/smp.c). */
 struct hart_work {
 	void (*fn)(void *arg);
 	void *arg;
-	volatile uint32_t state;   /* enum smp_work_state */
+	volatile uint32_t state; /* enum smp_work_state */
 };
 
 struct hart {
-	uint32_t id;	    /* the hart id the firmware uses */
-	bool online;	    /* running the kernel */
+	uint32_t id;        /* the hart id the firmware uses */
+	bool online;        /* running the kernel */
 	uintptr_t stack_lo; /* this hart's kernel stack: [stack_lo, stack_hi) */
 	uintptr_t stack_hi;
 	/* Read by the trap entry; set by hart_set_stack() and trap_init_hart(). */
-	uintptr_t trap_sp_min;	 /* the lowest sp at which a trap can still be handled */
-	uint64_t stack_canary;	 /* the value at the top of the guard band */
+	uintptr_t trap_sp_min;   /* the lowest sp at which a trap can still be handled */
+	uint64_t stack_canary;   /* the value at the top of the guard band */
 	uintptr_t emergency_top; /* top of this hart's emergency stack */
-	uint64_t scratch[2];	 /* the trap entry parks t0 and t1 here */
-	uint64_t entry_busy;	 /* 1 while the trap entry saves state */
+	uint64_t scratch[2];     /* the trap entry parks t0 and t1 here */
+	uint64_t entry_busy;     /* 1 while the trap entry saves state */
 	uint64_t emergency_busy; /* 1 once a double fault is being reported */
-	uint64_t fault_reason;	 /* FAULT_*: set by the entry on the emergency path */
+	uint64_t fault_reason;   /* FAULT_*: set by the entry on the emergency path */
 	/* Traps being handled on this hart right now; > 0 means interrupt context. */
 	int trap_depth;
 
 	/* Interrupt nesting (kernel/irqnest.c); only this hart touches these. */
-	uint32_t irq_depth;        /* irq_push() calls not yet matched by irq_pop() */
-	irq_state_t irq_saved;     /* interrupt state before the outermost irq_push() */
+	uint32_t irq_depth;    /* irq_push() calls not yet matched by irq_pop() */
+	irq_state_t irq_saved; /* interrupt state before the outermost irq_push() */
 
 	/*
 	 * Spinlocks (kernel/spinlock.c). Written only by this hart; other harts read them
@@ -82,7 +82,7 @@ struct hart {
 	void *volatile waiting_site;           /* where it asked for it */
 
 	/* Starting, parking and stopping (kernel/smp.c). */
-	volatile uint32_t activity;    /* enum hart_activity */
+	volatile uint32_t activity; /* enum hart_activity */
 	struct hart_work work;
 };
 

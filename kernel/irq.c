@@ -113,7 +113,7 @@ void irq_print_stats(void)
 	for (uint32_t src = 1; src < IRQ_MAX && len < sizeof sources; src++)
 		if (lines[src].handler)
 			len += snprintf(sources + len, sizeof sources - len, " %s (source %u) %lu;",
-					lines[src].name, src, lines[src].count);
+			                lines[src].name, src, lines[src].count);
 	printf("sprout: device interrupts on hart %u: %lu spurious, %lu unhandled;%s\n",
 	       this_hart()->id, irq_spurious(), irq_unhandled(), sources);
 }

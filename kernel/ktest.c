@@ -13,15 +13,25 @@
 #include "shutdown.h"
 
 #define MAX_SELECTED 16
-#define MAX_TESTS 512
+#define MAX_TESTS    512
 
 extern const struct ktest ktests_start[], ktests_end[];
 
 static char token[40] = "-";
 static char selection[MAX_SELECTED][48];
 static int nselected;
-static int remaining;         /* chosen tests not yet run */
+static int remaining; /* chosen tests not yet run */
 static int passed, failed, skipped;
+
+#define MAX_INVARIANTS 4
+
+static struct {
+	const char *name;
+	void (*before)(void);
+	const char *(*after)(void);
+	bool armed; /* before() has run */
+} invariants[MAX_INVARIANTS];
+static int ninvariants;
 
 static bool ran[MAX_TESTS];
 static const struct ktest *current;
@@ -91,10 +101,11 @@ void ktest_init(void)
 	if (ktests_end - ktests_start > MAX_TESTS)
 		printf("KTEST %s FAIL harness: more than %d tests; raise MAX_TESTS\n", token,
 		       MAX_TESTS);
-	for (const struct ktest *t = ktests_start; t < ktests_end && t < ktests_start + MAX_TESTS; t++)
+	for (const struct ktest *t = ktests_start; t < ktests_end && t < ktests_start + MAX_TESTS;
+	     t++)
 		if (runs(t))
 			remaining++;
-	if (nselected == 0)  /* nothing valid was chosen: report and stop at once */
+	if (nselected == 0) /* nothing valid was chosen: report and stop at once */
 		ktest_finish();
 }
 
@@ -134,10 +145,45 @@ void ktest_bench(const char *name, uint64_t value, const char *unit)
 	printf("KTEST %s BENCH %s %lu %s\n", token, name, value, unit);
 }
 
+void ktest_add_invariant(const char *name, void (*before)(void), const char *(*after)(void))
+{
+	if (ninvariants == MAX_INVARIANTS) {
+		printf("KTEST %s FAIL harness: more than %d invariants; raise MAX_INVARIANTS\n",
+		       token, MAX_INVARIANTS);
+		failed++;
+		return;
+	}
+	invariants[ninvariants++] = (typeof(invariants[0])){name, before, after, false};
+}
+
+static void arm_invariants(void)
+{
+	for (int i = 0; i < ninvariants; i++) {
+		if (!invariants[i].armed) {
+			invariants[i].before();
+			invariants[i].armed = true;
+		}
+	}
+}
+
+static void check_invariants(void)
+{
+	for (int i = 0; i < ninvariants; i++) {
+		if (!invariants[i].armed)
+			continue;
+		const char *why = invariants[i].after();
+		if (why) {
+			printf("KTEST %s FAIL %s: %s\n", token, invariants[i].name, why);
+			failed++;
+		}
+	}
+}
+
 static void run_one(const struct ktest *t)
 {
 	char id[64];
 	test_id(t, id, sizeof id);
+	arm_invariants();
 	current = t;
 	current_failed = false;
 	printf("KTEST %s START %s\n", token, id);
@@ -189,6 +235,7 @@ void ktest_finish(void)
 			remaining--;
 		}
 	}
+	check_invariants();
 	printf("KTEST %s DONE passed=%d failed=%d skipped=%d\n", token, passed, failed, skipped);
 	shutdown(failed ? EXIT_TESTS_FAILED : EXIT_OK);
 }

@@ -18,8 +18,8 @@
 #include <stdint.h>
 
 enum ktest_flags {
-	KTEST_DEATH = 1 << 0,    /* passes only by panicking; runs only when named in full */
-	KTEST_ALONE = 1 << 1,    /* runs only when named in full: benchmarks, and tests
+	KTEST_DEATH = 1 << 0, /* passes only by panicking; runs only when named in full */
+	KTEST_ALONE = 1 << 1, /* runs only when named in full: benchmarks, and tests
 				    that use up a resource later tests need */
 };
 
@@ -30,34 +30,44 @@ struct ktest {
 	unsigned flags;
 };
 
-#define KTEST_DEFINE(suite_, name_, flags_)                                              \
-	static void ktest_fn_##suite_##_##name_(void);                                   \
-	static const struct ktest ktest_##suite_##_##name_                               \
-		__attribute__((used, section(".ktests"), aligned(8))) = {                \
-			#suite_, #name_, ktest_fn_##suite_##_##name_, (flags_)};         \
+#define KTEST_DEFINE(suite_, name_, flags_)                                      \
+	static void ktest_fn_##suite_##_##name_(void);                           \
+	static const struct ktest ktest_##suite_##_##name_                       \
+	        __attribute__((used, section(".ktests"), aligned(8))) = {        \
+	                #suite_, #name_, ktest_fn_##suite_##_##name_, (flags_)}; \
 	static void ktest_fn_##suite_##_##name_(void)
 
-#define KTEST(suite, name) KTEST_DEFINE(suite, name, 0)
+#define KTEST(suite, name)       KTEST_DEFINE(suite, name, 0)
 #define KTEST_DEATH(suite, name) KTEST_DEFINE(suite, name, KTEST_DEATH)
 #define KTEST_ALONE(suite, name) KTEST_DEFINE(suite, name, KTEST_ALONE)
 
 /* Fails the running test with a message and returns from the test function. */
-#define KCHECK(cond, ...)                                                \
-	do {                                                             \
-		if (!(cond)) {                                           \
-			ktest_fail(__FILE__, __LINE__, __VA_ARGS__);     \
-			return;                                          \
-		}                                                        \
+#define KCHECK(cond, ...)                                            \
+	do {                                                         \
+		if (!(cond)) {                                       \
+			ktest_fail(__FILE__, __LINE__, __VA_ARGS__); \
+			return;                                      \
+		}                                                    \
 	} while (0)
 
 void ktest_fail(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* Prints "KTEST <token> INFO <test> <text>": values the grader may cross-check. */
 void ktest_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Prints "KTEST <token> BENCH <name> <value> <unit>". */
 void ktest_bench(const char *name, uint64_t value, const char *unit);
+
+/*
+ * A check of the whole kernel around the tests, such as "the tests gave back all the
+ * memory they took". `before` runs once, just before the first test that starts after
+ * this call; `after` runs once the chosen tests are done, before the DONE line, and
+ * returns NULL or a sentence saying what is wrong, printed as "FAIL <name>: ..." and
+ * counted as a failed test. A death test ends the boot in its panic, so only the tests
+ * that return are checked. Boot hart, before the checkpoint whose tests it covers.
+ */
+void ktest_add_invariant(const char *name, void (*before)(void), const char *(*after)(void));
 
 /* Reads test= and token= from the command line. */
 void ktest_init(void);

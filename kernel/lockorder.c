@@ -26,10 +26,10 @@ _Static_assert(LOCK_MAX_CLASSES <= 64, "after[] holds one bit per class");
 
 /* Where an order was first seen: the two acquisitions that taught it. */
 struct order_site {
-	uint8_t before, after;     /* classes */
+	uint8_t before, after; /* classes */
 	uint32_t hart;
-	void *before_site;         /* where the held lock had been taken */
-	void *after_site;          /* where the second lock was taken */
+	void *before_site; /* where the held lock had been taken */
+	void *after_site;  /* where the second lock was taken */
 };
 
 static struct {
@@ -159,16 +159,16 @@ static void print_earlier_order(const void *ctx)
 		const struct order_site *s = site_of(inv->path[i], inv->path[i + 1]);
 		const char *a = graph.names[inv->path[i]], *b = graph.names[inv->path[i + 1]];
 		if (s)
-			printf("lock order:   '%s' taken at %pS, then '%s' taken at %pS (hart %u)\n", a,
-			       s->before_site, b, s->after_site, s->hart);
+			printf("lock order:   '%s' taken at %pS, then '%s' taken at %pS (hart "
+			       "%u)\n",
+			       a, s->before_site, b, s->after_site, s->hart);
 		else
 			printf("lock order:   '%s', then '%s' (sites not kept)\n", a, b);
 	}
 }
 
-static __attribute__((noreturn)) void report_inversion(struct spinlock *lk, void *site,
-						       struct spinlock *held, const int *path,
-						       int n)
+static __attribute__((noreturn)) void
+report_inversion(struct spinlock *lk, void *site, struct spinlock *held, const int *path, int n)
 {
 	/* The whole earlier order goes on the panic line too, for the grader. */
 	static char earlier[600];
@@ -178,21 +178,21 @@ static __attribute__((noreturn)) void report_inversion(struct spinlock *lk, void
 		const char *a = graph.names[path[i]], *b = graph.names[path[i + 1]];
 		if (s)
 			len += snprintf(earlier + len, sizeof earlier - len,
-					"%s'%s' at %pS then '%s' at %pS (hart %u)", i ? "; " : "", a,
-					s->before_site, b, s->after_site, s->hart);
+			                "%s'%s' at %pS then '%s' at %pS (hart %u)", i ? "; " : "",
+			                a, s->before_site, b, s->after_site, s->hart);
 		else
 			len += snprintf(earlier + len, sizeof earlier - len, "%s'%s' then '%s'",
-					i ? "; " : "", a, b);
+			                i ? "; " : "", a, b);
 	}
 	struct inversion inv = {path, n};
 	panic_report(cpu_frame_pointer(), print_earlier_order, &inv,
-		     "lock order inversion: hart %u takes '%s' at %pS while holding '%s' (taken "
-		     "at %pS), the opposite of the order seen before: %s",
-		     this_hart()->id, name_of(lk), site, name_of(held), held->site, earlier);
+	             "lock order inversion: hart %u takes '%s' at %pS while holding '%s' (taken "
+	             "at %pS), the opposite of the order seen before: %s",
+	             this_hart()->id, name_of(lk), site, name_of(held), held->site, earlier);
 }
 
 static __attribute__((noreturn)) void report_same_class(struct spinlock *lk, void *site,
-							 struct spinlock *held)
+                                                        struct spinlock *held)
 {
 	panic("lock order: hart %u takes '%s' at %pS while holding another lock of the same "
 	      "class (taken at %pS); the checker cannot order two locks of one class: give "
@@ -214,11 +214,11 @@ static void learn(int held_class, int c, struct spinlock *held, struct spinlock 
 	graph.after[held_class] |= 1ull << c;
 	if (graph.nsites < LOCK_MAX_ORDERS && !site_of(held_class, c))
 		graph.sites[graph.nsites++] = (struct order_site){
-			.before = (uint8_t)held_class,
-			.after = (uint8_t)c,
-			.hart = this_hart()->id,
-			.before_site = held->site,
-			.after_site = site,
+		        .before = (uint8_t)held_class,
+		        .after = (uint8_t)c,
+		        .hart = this_hart()->id,
+		        .before_site = held->site,
+		        .after_site = site,
 		};
 	graph_unlock();
 }

@@ -9,18 +9,23 @@
 #include "console.h"
 #include "hal/power.h"
 #include "hal/sbi.h"
+#include "handover.h"
 #include "hart.h"
 #include "irq.h"
-#include "lib/string.h"
+#include "kmalloc.h"
 #include "ktest.h"
+#include "lib/string.h"
 #include "lockorder.h"
 #include "memmap.h"
+#include "pages.h"
 #include "panic.h"
 #include "phase.h"
 #include "platform.h"
+#include "sched.h"
 #include "shutdown.h"
 #include "smp.h"
 #include "spinlock.h"
+#include "thread.h"
 #include "timer.h"
 #include "trap.h"
 
@@ -111,6 +116,38 @@ static void boot_harts(void)
 }
 
 /*
+ * The scheduler (lab 4). The code running here becomes the kernel thread "boot", every
+ * hart starts its scheduler loop, and the kernel enters the scheduler phase: from here
+ * on kmain runs as a thread that any hart may pick up, so its tests can yield, sleep
+ * and take mutexes. (On a lab 4 student branch, boot stops at the first context
+ * switch, in sched_start().)
+ */
+static void boot_scheduler(void)
+{
+	sched_init();
+	sched_start("boot");
+	/* Threads run, but the phase is still bootstrap: what needs the scheduler phase
+	   must still refuse (the sched_boot tests). */
+	ktest_checkpoint("sched_boot");
+	phase_advance(PHASE_SCHEDULER);
+	printf("sprout: scheduler on: thread '%s' on hart %u, slice %u ticks\n",
+	       thread_current_name(), this_hart()->id, sched_slice());
+	ktest_checkpoint("sched");
+}
+
+/*
+ * The handover (lab 5): the page allocator takes every free page, boot_alloc() is
+ * sealed, kmalloc() works and the thread table grows on demand: the production phase.
+ * (On a lab 5 student branch, boot stops here: the handover's self-check is the first
+ * use of the buddy allocator's split and merge.)
+ */
+static void boot_production(void)
+{
+	handover();
+	ktest_checkpoint("buddy");
+}
+
+/*
  * Caller must be entry.S: the boot hart, on its boot stack, with a0 = hart id and
  * a1 = device-tree address from the firmware.
  */
@@ -122,12 +159,18 @@ void kmain(uint32_t hartid, uintptr_t dtb)
 	boot_bootstrap();
 	boot_traps();
 	boot_harts();
+	boot_scheduler();
+	boot_production();
 
+	/* In the thread "boot", on whichever hart runs it. */
 	if (ktest_active())
 		ktest_finish();
 	bump_print_stats();
 	trap_print_stats();
 	spin_stats_print();
+	sched_print_stats();
+	pages_print_stats();
+	kmalloc_print_stats();
 	printf("sprout: boot complete\n");
 	shutdown(EXIT_OK);
 }

@@ -7,8 +7,14 @@
 #include "console.h"
 #include "panic.h"
 
-static uint64_t round_up(uint64_t x) { return (x + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1); }
-static uint64_t round_down(uint64_t x) { return x & ~(uint64_t)(PAGE_SIZE - 1); }
+static uint64_t round_up(uint64_t x)
+{
+	return (x + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+}
+static uint64_t round_down(uint64_t x)
+{
+	return x & ~(uint64_t)(PAGE_SIZE - 1);
+}
 
 static void keep(struct mem_range *out, int *n, uint64_t lo, uint64_t hi)
 {
@@ -39,18 +45,39 @@ static void cut(struct memmap *map, uint64_t base, uint64_t size)
 	map->nfree = n;
 }
 
-void memmap_build(struct memmap *map)
+void memmap_cut(struct memmap *map, uint64_t base, uint64_t size)
+{
+	cut(map, base, size);
+}
+
+static void build(struct memmap *map, bool with_dtb)
 {
 	map->nfree = 0;
-	uint64_t lo = round_up(platform.ram.base), hi = round_down(platform.ram.base + platform.ram.size);
+	uint64_t lo = round_up(platform.ram.base),
+	         hi = round_down(platform.ram.base + platform.ram.size);
 	if (hi > lo)
 		map->free[map->nfree++] = (struct mem_range){lo, hi - lo};
 	cut(map, (uintptr_t)kernel_start, (uintptr_t)kernel_end - (uintptr_t)kernel_start);
 	/* Below the kernel is the firmware's (OpenSBI) even where no node says so. */
 	cut(map, platform.ram.base, (uintptr_t)kernel_start - platform.ram.base);
-	cut(map, platform.dtb.base, platform.dtb.size);
+	if (with_dtb)
+		cut(map, platform.dtb.base, platform.dtb.size);
 	for (int i = 0; i < platform.nreserved; i++)
 		cut(map, platform.reserved[i].base, platform.reserved[i].size);
+}
+
+void memmap_build(struct memmap *map)
+{
+	build(map, true);
+}
+
+void memmap_build_without_dtb(struct memmap *map)
+{
+	if (!platform.dtb_copy)
+		panic("memmap_build_without_dtb() before the device tree was copied (called from "
+		      "%pS)",
+		      __builtin_return_address(0));
+	build(map, false);
 }
 
 void memmap_print(const struct memmap *map)

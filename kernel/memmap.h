@@ -17,6 +17,15 @@ struct memmap {
 };
 
 void memmap_build(struct memmap *map);
+
+/*
+ * The same map with the device tree blob's pages free: for the page allocator's
+ * handover (lab 5), once platform.dtb_copy holds the tree. Panics before that.
+ */
+void memmap_build_without_dtb(struct memmap *map);
+
+/* Removes [base, base + size), widened to whole pages, from the free runs. */
+void memmap_cut(struct memmap *map, uint64_t base, uint64_t size);
 void memmap_print(const struct memmap *map);
 
 /* The largest free run. */

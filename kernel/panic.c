@@ -54,12 +54,12 @@ void backtrace_from(uintptr_t fp)
 }
 
 static __attribute__((noreturn)) void vpanic(uintptr_t fp, void (*details)(const void *),
-					      const void *ctx, const char *fmt, va_list ap)
+                                             const void *ctx, const char *fmt, va_list ap)
 {
 	cpu_irq_disable();
 	/* Only the first hart to panic reports; a second panic would only add noise. */
 	if (atomic_swap_acquire(&panicking, 1) != 0) {
-		if (panicking == 2)  /* this very report failed: stop at once */
+		if (panicking == 2) /* this very report failed: stop at once */
 			power_off(EXIT_PANIC);
 		cpu_halt();
 	}
@@ -83,7 +83,7 @@ void panic(const char *fmt, ...)
 }
 
 void panic_report(uintptr_t fp, void (*details)(const void *ctx), const void *ctx, const char *fmt,
-		  ...)
+                  ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

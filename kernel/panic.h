@@ -14,15 +14,14 @@ __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...)
  * (e.g. the s0 of trapped code) instead of the caller's frame.
  */
 __attribute__((noreturn, format(printf, 4, 5))) void
-panic_report(uintptr_t fp, void (*details)(const void *ctx), const void *ctx, const char *fmt,
-	     ...);
+panic_report(uintptr_t fp, void (*details)(const void *ctx), const void *ctx, const char *fmt, ...);
 
 /* Prints "backtrace:" and one line per frame, starting from frame pointer fp. */
 void backtrace_from(uintptr_t fp);
 
-#define assert(cond)                                                                   \
-	do {                                                                           \
-		if (!(cond))                                                           \
-			panic("assertion failed: %s (%s:%d, in %s)", #cond, __FILE__,  \
-			      __LINE__, __func__);                                     \
+#define assert(cond)                                                                            \
+	do {                                                                                    \
+		if (!(cond))                                                                    \
+			panic("assertion failed: %s (%s:%d, in %s)", #cond, __FILE__, __LINE__, \
+			      __func__);                                                        \
 	} while (0)

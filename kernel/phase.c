@@ -9,10 +9,10 @@
 static enum boot_phase current = PHASE_EARLY;
 
 static const char *const names[] = {
-	[PHASE_EARLY] = "early",
-	[PHASE_BOOTSTRAP] = "bootstrap",
-	[PHASE_SCHEDULER] = "scheduler",
-	[PHASE_PRODUCTION] = "production",
+        [PHASE_EARLY] = "early",
+        [PHASE_BOOTSTRAP] = "bootstrap",
+        [PHASE_SCHEDULER] = "scheduler",
+        [PHASE_PRODUCTION] = "production",
 };
 
 enum boot_phase phase_now(void)
@@ -37,7 +37,7 @@ void phase_advance(enum boot_phase next)
 }
 
 void phase_require_between(enum boot_phase first, enum boot_phase last, const char *what,
-			   void *caller)
+                           void *caller)
 {
 	if (current >= first && current <= last)
 		return;

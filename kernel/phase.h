@@ -28,10 +28,10 @@ void phase_advance(enum boot_phase next);
  * "mutex_lock() needs phase scheduler or later, but the kernel is in phase bootstrap".
  */
 void phase_require_between(enum boot_phase first, enum boot_phase last, const char *what,
-			   void *caller);
+                           void *caller);
 
 #define assert_phase_at_least(p) \
 	phase_require_between((p), PHASE_PRODUCTION, __func__, __builtin_return_address(0))
 #define assert_phase_before(p) \
-	phase_require_between(PHASE_EARLY, (p) - 1, __func__, __builtin_return_address(0))
+	phase_require_between(PHASE_EARLY, (p)-1, __func__, __builtin_return_address(0))
 #define assert_phase(p) phase_require_between((p), (p), __func__, __builtin_return_address(0))

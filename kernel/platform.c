@@ -15,13 +15,13 @@ struct platform platform;
  * PLIC's interrupts-extended list of (controller phandle, cause) pairs, one per context.
  */
 static struct {
-	int32_t last_cpu;               /* hart id of the cpu node visited last, or -1 */
+	int32_t last_cpu; /* hart id of the cpu node visited last, or -1 */
 	uint32_t intc_phandle[MAX_HARTS];
 	const uint8_t *plic_contexts;
 	uint32_t plic_contexts_len;
 } walk = {.last_cpu = -1};
 
-#define INTC_SUPERVISOR_EXTERNAL 9  /* the cause a context with S-mode semantics names */
+#define INTC_SUPERVISOR_EXTERNAL 9 /* the cause a context with S-mode semantics names */
 
 static bool isa_has_extension(const char *isa, const char *ext)
 {
@@ -87,15 +87,15 @@ static void visit(const struct fdt_node *node, void *ctx)
 		if (fdt_reg(node, 0, &addr, &size))
 			pf->test_base = addr;
 	} else if (fdt_is_compatible(node, "riscv,plic0") ||
-		   fdt_is_compatible(node, "sifive,plic-1.0.0")) {
+	           fdt_is_compatible(node, "sifive,plic-1.0.0")) {
 		if (fdt_reg(node, 0, &addr, &size)) {
 			pf->plic_base = addr;
 			pf->plic_size = size;
 			walk.plic_contexts =
-				fdt_prop(node, "interrupts-extended", &walk.plic_contexts_len);
+			        fdt_prop(node, "interrupts-extended", &walk.plic_contexts_len);
 		}
 	} else if (fdt_is_compatible(node, "riscv,clint0") ||
-		   fdt_is_compatible(node, "sifive,clint0")) {
+	           fdt_is_compatible(node, "sifive,clint0")) {
 		if (fdt_reg(node, 0, &addr, &size))
 			pf->clint_base = addr;
 	}

@@ -19,22 +19,24 @@ struct mem_range {
 
 struct platform {
 	struct mem_range ram;
-	struct mem_range dtb;           /* the device tree blob itself */
-	const void *dtb_copy;           /* a copy in boot memory, once boot_alloc() works */
+	struct mem_range dtb; /* where the blob was; its pages are the page
+					   allocator's after the handover (lab 5) */
+	const void *dtb_copy; /* a copy in boot memory, once boot_alloc() works:
+					   what later readers of the tree use */
 	struct mem_range reserved[PLATFORM_MAX_RESERVED]; /* firmware-owned RAM */
 	int nreserved;
 
-	int nharts;                     /* harts the tree lists as usable */
+	int nharts; /* harts the tree lists as usable */
 	uint32_t hart_ids[MAX_HARTS];
-	int nharts_ignored;             /* listed but beyond MAX_HARTS */
-	bool has_sstc;                  /* "sstc" in riscv,isa: stimecmp instead of SBI timer */
-	uint64_t timebase_hz;           /* rate of the time CSR */
+	int nharts_ignored;   /* listed but beyond MAX_HARTS */
+	bool has_sstc;        /* "sstc" in riscv,isa: stimecmp instead of SBI timer */
+	uint64_t timebase_hz; /* rate of the time CSR */
 
 	uint64_t uart_base;
 	uint32_t uart_irq;
-	uint64_t test_base;             /* sifive,test0: power off with an exit status */
+	uint64_t test_base; /* sifive,test0: power off with an exit status */
 	uint64_t plic_base, plic_size;
-	int plic_context[MAX_HARTS];    /* PLIC S-mode context of each hart id, -1 if none */
+	int plic_context[MAX_HARTS]; /* PLIC S-mode context of each hart id, -1 if none */
 	uint64_t clint_base;
 
 	char bootargs[256];

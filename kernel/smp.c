@@ -51,6 +51,11 @@ static void poke(uint32_t hartid)
 	sbi_send_ipi(1, hartid);
 }
 
+void smp_kick(uint32_t hartid)
+{
+	poke(hartid);
+}
+
 /* The software-interrupt handler (interrupt context): IPIs ask a hart to stop. */
 static void ipi_received(void)
 {
@@ -236,8 +241,8 @@ void smp_stop_others(void)
 	for (int i = 0; i < MAX_HARTS; i++) {
 		struct hart *h = &harts[i];
 		uint32_t a;
-		while (h != me &&
-		       ((a = atomic_load_relaxed(&h->activity)) == HART_PARKED || a == HART_WORKING)) {
+		while (h != me && ((a = atomic_load_relaxed(&h->activity)) == HART_PARKED ||
+		                   a == HART_WORKING)) {
 			if (timer_now() > deadline) {
 				/* Interrupts off and not polling: powering off will stop it. */
 				printf("sprout: hart %u did not stop within %d ms\n", h->id,

@@ -19,8 +19,8 @@
 struct hart;
 
 enum smp_work_state {
-	SMP_WORK_IDLE,     /* mailbox empty */
-	SMP_WORK_POSTED,   /* fn and arg written, the hart not yet on it */
+	SMP_WORK_IDLE,   /* mailbox empty */
+	SMP_WORK_POSTED, /* fn and arg written, the hart not yet on it */
 	SMP_WORK_RUNNING,
 };
 
@@ -39,6 +39,13 @@ int smp_online(void);
  * parking loop has them and must return with no lock held.
  */
 bool smp_run_on(uint32_t hartid, void (*fn)(void *arg), void *arg);
+
+/*
+ * Sends hart `hartid` an inter-processor interrupt: it ends a wfi there even with
+ * interrupts off, and its handler only looks for a stop request. Lab 4 wakes idle
+ * scheduler loops with it. Any context.
+ */
+void smp_kick(uint32_t hartid);
 
 /* Waits until hart `hartid` has finished the work posted to it. */
 void smp_join(uint32_t hartid);

@@ -49,8 +49,16 @@ void spin_deinit(struct spinlock *lk)
 
 bool spin_holding(const struct spinlock *lk)
 {
-	/* Only this hart writes its own id there, so a match cannot be stale. */
-	return atomic_load_relaxed(&lk->holder) == this_hart()->id + 1;
+	/*
+	 * Interrupts off while comparing: a thread that does not hold lk may be moved to
+	 * another hart at any interrupt (lab 4), and must not compare against the id of
+	 * a hart it has left. Only this hart writes its own id there, so a match is never
+	 * stale; and a holder has interrupts off, so it stays where it is.
+	 */
+	irq_state_t irq = cpu_irq_save();
+	bool mine = atomic_load_relaxed(&lk->holder) == this_hart()->id + 1;
+	cpu_irq_restore(irq);
+	return mine;
 }
 
 void spin_require_held(const struct spinlock *lk, const char *operation, void *caller)
@@ -75,8 +83,16 @@ void spin_require_held(const struct spinlock *lk, const char *operation, void *c
 
 void spin_require_none_held(const char *operation, void *caller)
 {
+	/*
+	 * Interrupts off while reading: a thread that holds no lock may be moved to another
+	 * hart at any interrupt, and would then read that hart's list. One that holds a
+	 * lock has interrupts off already and stays where it is.
+	 */
+	irq_state_t irq = cpu_irq_save();
 	struct hart *me = this_hart();
-	if (me->nheld == 0)
+	uint32_t nheld = me->nheld;
+	cpu_irq_restore(irq);
+	if (nheld == 0)
 		return;
 	panic("%s() may sleep, but hart %u holds %u spinlock%s, the last '%s' (taken at %pS) "
 	      "(%s called from %pS)",
@@ -96,8 +112,8 @@ static GIVEN __attribute__((noreturn)) void spin_panic_recursive(struct spinlock
 	      "at %pS%s",
 	      this_hart()->id, name_of(lk), lk->site, site,
 	      in_trap_handler() ? ", in a trap handler that interrupted the holder: interrupts "
-				  "were on while it held the lock"
-				: "");
+	                          "were on while it held the lock"
+	                        : "");
 }
 
 /* spin_unlock() of a lock this hart does not hold. */
@@ -123,7 +139,7 @@ static int describe_held(const struct hart *h, char *buf, size_t size)
 	for (uint32_t i = 0; i < n && (size_t)len < size; i++) {
 		const struct spinlock *lk = h->held[i];
 		len += snprintf(buf + len, size - len, "%s'%s' (taken at %pS)",
-				i == 0 ? ", holds " : ", ", name_of(lk), lk->site);
+		                i == 0 ? ", holds " : ", ", name_of(lk), lk->site);
 	}
 	return len;
 }
@@ -137,10 +153,11 @@ void spin_print_harts(void)
 		char line[400];
 		int len = snprintf(line, sizeof line, "  hart %u: ", h->id);
 		len += smp_describe(h, line + len, sizeof line - len);
-		const struct spinlock *w = atomic_load_ptr_relaxed((void *const volatile *)&h->waiting_for);
+		const struct spinlock *w =
+		        atomic_load_ptr_relaxed((void *const volatile *)&h->waiting_for);
 		if (w && (size_t)len < sizeof line)
-			len += snprintf(line + len, sizeof line - len, ", spinning on '%s' (at %pS)",
-					name_of(w), h->waiting_site);
+			len += snprintf(line + len, sizeof line - len,
+			                ", spinning on '%s' (at %pS)", name_of(w), h->waiting_site);
 		if ((size_t)len < sizeof line)
 			describe_held(h, line + len, sizeof line - len);
 		printf("%s\n", line);
@@ -152,9 +169,9 @@ void spin_print_harts(void)
 /* A hart's wait for one lock, from the first failed attempt to the acquisition. */
 struct spin_wait {
 	struct spinlock *lock;
-	void *site;       /* where this hart asked for it */
-	uint64_t spins;   /* turns of the wait loop so far */
-	uint64_t since;   /* timer_now() at the first turn */
+	void *site;     /* where this hart asked for it */
+	uint64_t spins; /* turns of the wait loop so far */
+	uint64_t since; /* timer_now() at the first turn */
 };
 
 #define SPIN_WAIT(lk, site_) ((struct spin_wait){.lock = (lk), .site = (site_)})
@@ -175,13 +192,13 @@ static __attribute__((noreturn)) void spin_report_deadlock(struct spin_wait *w, 
 	uintptr_t fp = cpu_frame_pointer();
 	if (holder == 0)
 		panic_report(fp, print_harts, NULL,
-			     "deadlock: hart %u spun %lu ms on lock '%s' at %pS, but no hart holds "
-			     "it (released without spin_unlock?)",
-			     this_hart()->id, ms, name_of(lk), w->site);
+		             "deadlock: hart %u spun %lu ms on lock '%s' at %pS, but no hart holds "
+		             "it (released without spin_unlock?)",
+		             this_hart()->id, ms, name_of(lk), w->site);
 	panic_report(fp, print_harts, NULL,
-		     "deadlock: hart %u spun %lu ms on lock '%s' at %pS; held by hart %u, taken "
-		     "at %pS",
-		     this_hart()->id, ms, name_of(lk), w->site, holder - 1, taken_at);
+	             "deadlock: hart %u spun %lu ms on lock '%s' at %pS; held by hart %u, taken "
+	             "at %pS",
+	             this_hart()->id, ms, name_of(lk), w->site, holder - 1, taken_at);
 }
 
 /* The slow part of a turn: start the clock, obey a stop request, notice a deadlock. */

@@ -34,25 +34,28 @@
 #include <stdint.h>
 
 struct spin_stats {
-	uint64_t acquisitions;  /* successful spin_lock() calls */
-	uint64_t contended;     /* of those, how many found the lock held and had to wait */
-	uint64_t spins;         /* turns of the wait loop, all acquisitions together */
-	uint64_t max_spins;     /* the longest single wait, in turns */
+	uint64_t acquisitions; /* successful spin_lock() calls */
+	uint64_t contended;    /* of those, how many found the lock held and had to wait */
+	uint64_t spins;        /* turns of the wait loop, all acquisitions together */
+	uint64_t max_spins;    /* the longest single wait, in turns */
 };
 
 struct spinlock {
-	volatile uint32_t locked;  /* 1 while held: the one word harts race for */
-	volatile uint32_t holder;  /* hart id + 1 of the holder, 0 when free */
-	void *site;                /* where the holder took it (a return address) */
-	const char *name;          /* what it protects; also its class (see above) */
-	uint16_t class_id;         /* lock-order class + 1, 0 until first needed */
-	bool registered;           /* on the statistics list */
-	struct spinlock *next;     /* the statistics list */
-	struct spin_stats stats;   /* updated only by the holder */
+	volatile uint32_t locked; /* 1 while held: the one word harts race for */
+	volatile uint32_t holder; /* hart id + 1 of the holder, 0 when free */
+	void *site;               /* where the holder took it (a return address) */
+	const char *name;         /* what it protects; also its class (see above) */
+	uint16_t class_id;        /* lock-order class + 1, 0 until first needed */
+	bool registered;          /* on the statistics list */
+	struct spinlock *next;    /* the statistics list */
+	struct spin_stats stats;  /* updated only by the holder */
 };
 
 /* A static initialiser: static struct spinlock l = SPINLOCK_INIT("name"); */
-#define SPINLOCK_INIT(lockname) { .name = (lockname) }
+#define SPINLOCK_INIT(lockname)    \
+	{                          \
+		.name = (lockname) \
+	}
 
 /* Initialises a free lock named `name` (a string that outlives the lock). */
 void spin_init(struct spinlock *lk, const char *name);

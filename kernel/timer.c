@@ -17,7 +17,7 @@ static uint64_t interval; /* timebase units between ticks */
 
 static struct {
 	volatile uint64_t ticks;
-	uint64_t next;	 /* the deadline armed now */
+	uint64_t next;   /* the deadline armed now */
 	uint64_t missed; /* deadlines that passed before the handler could arm them */
 } per_hart[MAX_HARTS];
 

@@ -37,6 +37,6 @@ const volatile uint64_t *timer_tick_counter(void);
 uint64_t timer_missed_ticks(void);
 
 unsigned timer_hz(void);
-uint64_t timer_now(void);	/* the time CSR, in timebase units */
-uint64_t timer_timebase(void);	/* timebase units per second */
+uint64_t timer_now(void);       /* the time CSR, in timebase units */
+uint64_t timer_timebase(void);  /* timebase units per second */
 const char *timer_source(void); /* "sstc" or "sbi" */

@@ -15,6 +15,7 @@
 #include "irq.h"
 #include "lab.h"
 #include "panic.h"
+#include "sched.h"
 #include "shutdown.h"
 #include "timer.h"
 
@@ -79,9 +80,9 @@ void trap_print_stats(void)
 static void print_frame(const void *ctx)
 {
 	static const char *const names[32] = {"zero", "ra", "sp",  "gp",  "tp", "t0", "t1", "t2",
-					      "s0",   "s1", "a0",  "a1",  "a2", "a3", "a4", "a5",
-					      "a6",   "a7", "s2",  "s3",  "s4", "s5", "s6", "s7",
-					      "s8",   "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
+	                                      "s0",   "s1", "a0",  "a1",  "a2", "a3", "a4", "a5",
+	                                      "a6",   "a7", "s2",  "s3",  "s4", "s5", "s6", "s7",
+	                                      "s8",   "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
 	const struct trapframe *tf = ctx;
 	printf("trap: %s (scause 0x%lx) in %s mode\n", trap_cause_name(tf), tf->scause,
 	       trap_from_kernel(tf) ? "kernel" : "user");
@@ -99,7 +100,7 @@ static void print_frame(const void *ctx)
 static __attribute__((noreturn)) void trap_fatal(struct trapframe *tf)
 {
 	panic_report(tf->x[REG_S0], print_frame, tf, "%s at %pS (sepc 0x%lx, stval 0x%lx)",
-		     trap_cause_name(tf), (void *)tf->sepc, tf->sepc, tf->stval);
+	             trap_cause_name(tf), (void *)tf->sepc, tf->sepc, tf->stval);
 }
 
 /* A software interrupt: acknowledge it, then hand it to whoever expects it. */
@@ -197,26 +198,26 @@ static __attribute__((noreturn)) void trap_double_fault(struct trapframe *tf)
 	case FAULT_STACK_BOUNDS:
 		if (sp < h->trap_sp_min && sp + KSTACK_SIZE >= h->stack_lo)
 			panic_report(tf->x[REG_S0], print_double_fault, tf,
-				     "double fault: kernel stack overflow on hart %u: sp %p is "
-				     "below %p, the lowest sp at which a trap can be handled "
-				     "(taken at %pS)",
-				     h->id, (void *)sp, (void *)h->trap_sp_min, (void *)tf->sepc);
+			             "double fault: kernel stack overflow on hart %u: sp %p is "
+			             "below %p, the lowest sp at which a trap can be handled "
+			             "(taken at %pS)",
+			             h->id, (void *)sp, (void *)h->trap_sp_min, (void *)tf->sepc);
 		panic_report(tf->x[REG_S0], print_double_fault, tf,
-			     "double fault: trap with sp %p outside the kernel stack %p-%p of hart "
-			     "%u (taken at %pS)",
-			     (void *)sp, (void *)h->stack_lo, (void *)h->stack_hi, h->id,
-			     (void *)tf->sepc);
+		             "double fault: trap with sp %p outside the kernel stack %p-%p of hart "
+		             "%u (taken at %pS)",
+		             (void *)sp, (void *)h->stack_lo, (void *)h->stack_hi, h->id,
+		             (void *)tf->sepc);
 	case FAULT_STACK_CANARY:
 		panic_report(tf->x[REG_S0], print_double_fault, tf,
-			     "double fault: kernel stack overflow on hart %u: the canary at %p was "
-			     "overwritten (0x%lx instead of 0x%lx) (noticed at %pS)",
-			     h->id, (void *)stack_canary_slot(h->stack_lo), canary, h->stack_canary,
-			     (void *)tf->sepc);
+		             "double fault: kernel stack overflow on hart %u: the canary at %p was "
+		             "overwritten (0x%lx instead of 0x%lx) (noticed at %pS)",
+		             h->id, (void *)stack_canary_slot(h->stack_lo), canary, h->stack_canary,
+		             (void *)tf->sepc);
 	default:
 		panic_report(tf->x[REG_S0], print_double_fault, tf,
-			     "double fault: %s at %pS while the trap entry was saving the state "
-			     "of another trap (hart %u)",
-			     trap_cause_name(tf), (void *)tf->sepc, h->id);
+		             "double fault: %s at %pS while the trap entry was saving the state "
+		             "of another trap (hart %u)",
+		             trap_cause_name(tf), (void *)tf->sepc, h->id);
 	}
 }
 
@@ -253,4 +254,13 @@ void trap_handler(struct trapframe *tf)
 	h->trap_depth++;
 	trap_dispatch(tf);
 	h->trap_depth--;
+	/*
+	 * About to return from an interrupt to kernel code that had interrupts on: the
+	 * place where the scheduler (lab 4) may preempt the interrupted thread. If it did,
+	 * the thread may have resumed on another hart: `h` is stale then, and the frame's
+	 * tp, which the entry restores, must name the hart the thread returns on.
+	 */
+	if (h->trap_depth == 0 && trap_is_interrupt(tf) && trap_from_kernel(tf) &&
+	    sched_interrupt_exit())
+		tf->x[REG_TP] = (uint64_t)this_hart();
 }

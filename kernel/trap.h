@@ -37,7 +37,7 @@ void trap_set_software_handler(void (*handler)(void));
 
 /* What this hart's traps have been so far. */
 struct trap_stats {
-	uint64_t timer;	      /* timer interrupts */
+	uint64_t timer;       /* timer interrupts */
 	uint64_t external;    /* external (PLIC) interrupts */
 	uint64_t software;    /* software interrupts, handled or not */
 	uint64_t breakpoints; /* ebreaks stepped over */

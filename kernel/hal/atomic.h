@@ -77,7 +77,7 @@ static inline void *atomic_load_ptr_acquire(void *const volatile *p)
 static inline bool atomic_cas_acq_rel(volatile uint32_t *p, uint32_t expected, uint32_t desired)
 {
 	return __atomic_compare_exchange_n(p, &expected, desired, false, __ATOMIC_ACQ_REL,
-					   __ATOMIC_ACQUIRE);
+	                                   __ATOMIC_ACQUIRE);
 }
 
 /* Adds v and returns the old value; acquire and release both (amoadd.w.aqrl). */
@@ -93,7 +93,13 @@ static inline uint64_t atomic_fetch_add_relaxed(volatile uint64_t *p, uint64_t v
 }
 
 /* Full fence: all earlier memory accesses complete before any later one. */
-static inline void atomic_fence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+static inline void atomic_fence(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
 
 /* Hint that this hart is spinning (Zihintpause; a no-op where absent). */
-static inline void cpu_relax(void) { __asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010"); }
+static inline void cpu_relax(void)
+{
+	__asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010");
+}

@@ -25,16 +25,31 @@ static inline void cpu_irq_restore(irq_state_t saved)
 		csr_set(sstatus, SSTATUS_SIE);
 }
 
-static inline void cpu_irq_enable(void) { csr_set(sstatus, SSTATUS_SIE); }
-static inline void cpu_irq_disable(void) { csr_clear(sstatus, SSTATUS_SIE); }
-static inline bool cpu_irq_enabled(void) { return csr_read(sstatus) & SSTATUS_SIE; }
+static inline void cpu_irq_enable(void)
+{
+	csr_set(sstatus, SSTATUS_SIE);
+}
+static inline void cpu_irq_disable(void)
+{
+	csr_clear(sstatus, SSTATUS_SIE);
+}
+static inline bool cpu_irq_enabled(void)
+{
+	return csr_read(sstatus) & SSTATUS_SIE;
+}
 
 /*
  * Which interrupts this hart takes (sie), by cause code (enum trap_interrupt in
  * kernel/hal/trapframe.h). Caller must have a handler for the cause before enabling it.
  */
-static inline void cpu_irq_source_enable(unsigned code) { csr_set(sie, 1UL << code); }
-static inline void cpu_irq_source_disable(unsigned code) { csr_clear(sie, 1UL << code); }
+static inline void cpu_irq_source_enable(unsigned code)
+{
+	csr_set(sie, 1UL << code);
+}
+static inline void cpu_irq_source_disable(unsigned code)
+{
+	csr_clear(sie, 1UL << code);
+}
 
 /*
  * The supervisor software interrupt of this hart (sip.SSIP): inter-processor interrupts
@@ -42,8 +57,14 @@ static inline void cpu_irq_source_disable(unsigned code) { csr_clear(sie, 1UL <<
  * expect the trap (sie.SSIE is on from trap_init_hart()) and, when handling it, clear
  * it before returning, or it fires again at once.
  */
-static inline void cpu_software_interrupt_raise(void) { csr_set(sip, SIE_SSIE); }
-static inline void cpu_software_interrupt_clear(void) { csr_clear(sip, SIE_SSIE); }
+static inline void cpu_software_interrupt_raise(void)
+{
+	csr_set(sip, SIE_SSIE);
+}
+static inline void cpu_software_interrupt_clear(void)
+{
+	csr_clear(sip, SIE_SSIE);
+}
 
 /*
  * Instructions retired. Under QEMU it counts guest instructions only with -icount
@@ -51,13 +72,22 @@ static inline void cpu_software_interrupt_clear(void) { csr_clear(sip, SIE_SSIE)
  * (QEMU's guest nanoseconds), for all harts together: with several harts it is the
  * machine's count, not this hart's. OpenSBI lets S-mode read it.
  */
-static inline uint64_t cpu_instret(void) { return csr_read(instret); }
+static inline uint64_t cpu_instret(void)
+{
+	return csr_read(instret);
+}
 
 /* Traps into the kernel's own breakpoint handler; it steps over and returns. */
-static inline void cpu_breakpoint(void) { __asm__ volatile("ebreak" ::: "memory"); }
+static inline void cpu_breakpoint(void)
+{
+	__asm__ volatile("ebreak" ::: "memory");
+}
 
 /* Waits for an interrupt; returns at once if one is pending even while disabled. */
-static inline void cpu_wait_for_interrupt(void) { __asm__ volatile("wfi" ::: "memory"); }
+static inline void cpu_wait_for_interrupt(void)
+{
+	__asm__ volatile("wfi" ::: "memory");
+}
 
 /*
  * Executes exactly 256 instructions that do nothing: a block of known length, to learn
@@ -87,7 +117,10 @@ static inline uintptr_t cpu_stack_pointer(void)
  * tp holds the address of this hart's struct hart (kernel/hart.h). Caller must pass
  * memory that lives as long as the hart runs the kernel.
  */
-static inline void cpu_set_hart_pointer(void *p) { __asm__ volatile("mv tp, %0" ::"r"(p)); }
+static inline void cpu_set_hart_pointer(void *p)
+{
+	__asm__ volatile("mv tp, %0" ::"r"(p));
+}
 static inline void *cpu_hart_pointer(void)
 {
 	void *p;

@@ -9,10 +9,10 @@
 
 static uintptr_t plic_base;
 
-#define PRIORITY(src)	      (plic_base + 4 * (uintptr_t)(src))
+#define PRIORITY(src)         (plic_base + 4 * (uintptr_t)(src))
 #define ENABLE_WORD(ctx, src) (plic_base + 0x2000 + 0x80 * (uintptr_t)(ctx) + 4 * ((src) / 32))
-#define THRESHOLD(ctx)	      (plic_base + 0x200000 + 0x1000 * (uintptr_t)(ctx))
-#define CLAIM(ctx)	      (THRESHOLD(ctx) + 4)
+#define THRESHOLD(ctx)        (plic_base + 0x200000 + 0x1000 * (uintptr_t)(ctx))
+#define CLAIM(ctx)            (THRESHOLD(ctx) + 4)
 
 void plic_init(uintptr_t base)
 {

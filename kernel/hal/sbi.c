@@ -7,7 +7,7 @@
 
 #include "hal/cpu.h"
 
-#define SBI_EXT_BASE 0x10L
+#define SBI_EXT_BASE           0x10L
 #define SBI_EXT_LEGACY_PUTCHAR 0x01L
 
 /*
@@ -15,7 +15,7 @@
  * arguments; the call runs in M-mode and may change nothing but a0 and a1.
  */
 static struct sbi_result sbi_call(long ext, long fid, unsigned long a0, unsigned long a1,
-				  unsigned long a2)
+                                  unsigned long a2)
 {
 	register unsigned long r_a0 __asm__("a0") = a0;
 	register unsigned long r_a1 __asm__("a1") = a1;
@@ -23,9 +23,9 @@ static struct sbi_result sbi_call(long ext, long fid, unsigned long a0, unsigned
 	register unsigned long r_a6 __asm__("a6") = fid;
 	register unsigned long r_a7 __asm__("a7") = ext;
 	__asm__ volatile("ecall"
-			 : "+r"(r_a0), "+r"(r_a1)
-			 : "r"(r_a2), "r"(r_a6), "r"(r_a7)
-			 : "memory");
+	                 : "+r"(r_a0), "+r"(r_a1)
+	                 : "r"(r_a2), "r"(r_a6), "r"(r_a7)
+	                 : "memory");
 	return (struct sbi_result){.error = (long)r_a0, .value = (long)r_a1};
 }
 

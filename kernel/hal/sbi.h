@@ -13,7 +13,7 @@ struct sbi_result {
 	long value;
 };
 
-#define SBI_SUCCESS 0
+#define SBI_SUCCESS               0
 #define SBI_ERR_ALREADY_AVAILABLE (-6)
 
 /* HSM hart states (SBI spec, chapter "Hart State Management"). */
@@ -35,6 +35,6 @@ __attribute__((noreturn)) void sbi_shutdown(void);
 void sbi_legacy_putchar(char c);
 
 #define SBI_EXT_TIME 0x54494D45L
-#define SBI_EXT_IPI 0x735049L
-#define SBI_EXT_HSM 0x48534DL
+#define SBI_EXT_IPI  0x735049L
+#define SBI_EXT_HSM  0x48534DL
 #define SBI_EXT_SRST 0x53525354L

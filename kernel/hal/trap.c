@@ -31,25 +31,25 @@ bool trap_from_kernel(const struct trapframe *tf)
 }
 
 static const char *const exception_names[] = {
-	[EXC_INSN_MISALIGNED] = "instruction address misaligned",
-	[EXC_INSN_ACCESS] = "instruction access fault",
-	[EXC_ILLEGAL_INSN] = "illegal instruction",
-	[EXC_BREAKPOINT] = "breakpoint",
-	[EXC_LOAD_MISALIGNED] = "load address misaligned",
-	[EXC_LOAD_ACCESS] = "load access fault",
-	[EXC_STORE_MISALIGNED] = "store/AMO address misaligned",
-	[EXC_STORE_ACCESS] = "store/AMO access fault",
-	[EXC_ECALL_U] = "environment call from U-mode",
-	[EXC_ECALL_S] = "environment call from S-mode",
-	[EXC_INSN_PAGE_FAULT] = "instruction page fault",
-	[EXC_LOAD_PAGE_FAULT] = "load page fault",
-	[EXC_STORE_PAGE_FAULT] = "store/AMO page fault",
+        [EXC_INSN_MISALIGNED] = "instruction address misaligned",
+        [EXC_INSN_ACCESS] = "instruction access fault",
+        [EXC_ILLEGAL_INSN] = "illegal instruction",
+        [EXC_BREAKPOINT] = "breakpoint",
+        [EXC_LOAD_MISALIGNED] = "load address misaligned",
+        [EXC_LOAD_ACCESS] = "load access fault",
+        [EXC_STORE_MISALIGNED] = "store/AMO address misaligned",
+        [EXC_STORE_ACCESS] = "store/AMO access fault",
+        [EXC_ECALL_U] = "environment call from U-mode",
+        [EXC_ECALL_S] = "environment call from S-mode",
+        [EXC_INSN_PAGE_FAULT] = "instruction page fault",
+        [EXC_LOAD_PAGE_FAULT] = "load page fault",
+        [EXC_STORE_PAGE_FAULT] = "store/AMO page fault",
 };
 
 static const char *const interrupt_names[] = {
-	[IRQ_S_SOFTWARE] = "supervisor software interrupt",
-	[IRQ_S_TIMER] = "supervisor timer interrupt",
-	[IRQ_S_EXTERNAL] = "supervisor external interrupt",
+        [IRQ_S_SOFTWARE] = "supervisor software interrupt",
+        [IRQ_S_TIMER] = "supervisor timer interrupt",
+        [IRQ_S_EXTERNAL] = "supervisor external interrupt",
 };
 
 const char *trap_cause_name(const struct trapframe *tf)

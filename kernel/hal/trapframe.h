@@ -9,8 +9,8 @@
 #pragma once
 
 /* Offsets shared with the assembly: x1..x31 by register number, then four CSRs. */
-#define TF_X(n)	       ((n)*8) /* slot 0 (x0) is unused */
-#define TF_SEPC	       (32 * 8)
+#define TF_X(n)        ((n)*8) /* slot 0 (x0) is unused */
+#define TF_SEPC        (32 * 8)
 #define TF_SSTATUS     (33 * 8)
 #define TF_SCAUSE      (34 * 8)
 #define TF_STVAL       (35 * 8)
@@ -23,8 +23,8 @@
 #include <stdint.h>
 
 struct trapframe {
-	uint64_t x[32];	  /* x[2] is the interrupted sp; x[0] is unused */
-	uint64_t sepc;	  /* where the trap happened; sret returns here */
+	uint64_t x[32];   /* x[2] is the interrupted sp; x[0] is unused */
+	uint64_t sepc;    /* where the trap happened; sret returns here */
 	uint64_t sstatus; /* SPP and SPIE say where to return and with what SIE */
 	uint64_t scause;
 	uint64_t stval; /* faulting address or instruction, depending on the cause */

@@ -8,19 +8,19 @@
 
 #include "hal/mmio.h"
 
-#define UART_RBR 0 /* receive buffer (read) */
-#define UART_THR 0 /* transmit holding (write) */
-#define UART_IER 1 /* interrupt enable */
-#define UART_FCR 2 /* FIFO control (write) */
-#define UART_LCR 3 /* line control */
-#define UART_LSR 5 /* line status */
+#define UART_RBR             0 /* receive buffer (read) */
+#define UART_THR             0 /* transmit holding (write) */
+#define UART_IER             1 /* interrupt enable */
+#define UART_FCR             2 /* FIFO control (write) */
+#define UART_LCR             3 /* line control */
+#define UART_LSR             5 /* line status */
 
-#define LCR_8N1 0x03
+#define LCR_8N1              0x03
 #define FCR_ENABLE_AND_CLEAR 0x07
-#define LSR_DATA_READY 0x01
-#define LSR_THR_EMPTY 0x20
-#define IER_RX_AVAILABLE 0x01
-#define IER_THR_EMPTY 0x02
+#define LSR_DATA_READY       0x01
+#define LSR_THR_EMPTY        0x20
+#define IER_RX_AVAILABLE     0x01
+#define IER_THR_EMPTY        0x02
 
 static uintptr_t uart_base;
 static uint8_t ier; /* what we last wrote to IER: the register is shared by RX and TX */

@@ -7,14 +7,17 @@
 
 #include "lib/string.h"
 
-#define FDT_MAGIC 0xd00dfeed
+#define FDT_MAGIC      0xd00dfeed
 #define FDT_BEGIN_NODE 1
-#define FDT_END_NODE 2
-#define FDT_PROP 3
-#define FDT_NOP 4
-#define FDT_END 9
+#define FDT_END_NODE   2
+#define FDT_PROP       3
+#define FDT_NOP        4
+#define FDT_END        9
 
-static uint32_t align4(uint32_t x) { return (x + 3) & ~3u; }
+static uint32_t align4(uint32_t x)
+{
+	return (x + 3) & ~3u;
+}
 
 /*
  * Caller must pass the address the firmware gave in a1: readable memory holding at
@@ -218,7 +221,8 @@ const char *fdt_walk(const struct fdt *fdt, fdt_visitor visit, void *ctx)
 			node.size_cells = size_cells[node.depth];
 			/* This node's #address-cells/#size-cells apply to its children. */
 			uint32_t v;
-			addr_cells[node.depth + 1] = fdt_prop_u32(&node, "#address-cells", &v) ? v : 2;
+			addr_cells[node.depth + 1] =
+			        fdt_prop_u32(&node, "#address-cells", &v) ? v : 2;
 			size_cells[node.depth + 1] = fdt_prop_u32(&node, "#size-cells", &v) ? v : 1;
 			visit(&node, ctx);
 			break;

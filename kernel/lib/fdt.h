@@ -21,11 +21,11 @@ struct fdt {
 
 struct fdt_node {
 	const struct fdt *fdt;
-	const char *name;          /* unit name, e.g. "serial@10000000"; "" for the root */
+	const char *name;                /* unit name, e.g. "serial@10000000"; "" for the root */
 	const char *path[FDT_MAX_DEPTH]; /* names from the root down to this node */
-	int depth;                 /* 0 for the root */
-	uint32_t props_offset;     /* first token after the node's name */
-	uint32_t address_cells;    /* of the parent: how to read this node's "reg" */
+	int depth;                       /* 0 for the root */
+	uint32_t props_offset;           /* first token after the node's name */
+	uint32_t address_cells;          /* of the parent: how to read this node's "reg" */
 	uint32_t size_cells;
 };
 

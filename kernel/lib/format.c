@@ -36,7 +36,7 @@ static void put_string(format_sink sink, void *ctx, const char *s, struct spec s
 }
 
 static void put_number(format_sink sink, void *ctx, uint64_t v, bool negative, unsigned base,
-		       bool upper, struct spec sp)
+                       bool upper, struct spec sp)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char buf[24];
@@ -127,7 +127,7 @@ void vformat(format_sink sink, void *ctx, const char *fmt, va_list ap)
 			sink('0', ctx);
 			sink('x', ctx);
 			put_number(sink, ctx, v, false, 16, false,
-				   (struct spec){.width = 16, .zero_pad = true});
+			           (struct spec){.width = 16, .zero_pad = true});
 			break;
 		}
 		case 's':

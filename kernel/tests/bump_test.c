@@ -20,8 +20,8 @@ KTEST(bump, align)
 		/* An odd-sized request first, so the next one starts misaligned. */
 		boot_alloc(3, 1);
 		uintptr_t p = (uintptr_t)boot_alloc(40, aligns[i]);
-		KCHECK(p % aligns[i] == 0, "boot_alloc(40, %zu) returned %p, not aligned", aligns[i],
-		       (void *)p);
+		KCHECK(p % aligns[i] == 0, "boot_alloc(40, %zu) returned %p, not aligned",
+		       aligns[i], (void *)p);
 	}
 }
 
@@ -58,7 +58,7 @@ KTEST(bump, disjoint)
 		       "block %p+%zu lies outside the free run %p-%p", (void *)addr[i], len[i],
 		       (void *)s.start, (void *)s.end);
 		KCHECK(!overlaps(addr[i], len[i], (uintptr_t)kernel_start,
-				 (uintptr_t)kernel_end - (uintptr_t)kernel_start),
+		                 (uintptr_t)kernel_end - (uintptr_t)kernel_start),
 		       "block %p+%zu overlaps the kernel image", (void *)addr[i], len[i]);
 		KCHECK(!overlaps(addr[i], len[i], platform.dtb.base, platform.dtb.size),
 		       "block %p+%zu overlaps the device tree", (void *)addr[i], len[i]);
@@ -75,11 +75,11 @@ KTEST(bump, stats)
 	KCHECK(before.used + before.left == before.end - before.start,
 	       "used %zu + left %zu != size of the run %zu", before.used, before.left,
 	       (size_t)(before.end - before.start));
-	boot_alloc(1, 1);               /* leaves next odd */
-	boot_alloc(100, 4096);          /* needs padding up to the next page */
+	boot_alloc(1, 1);      /* leaves next odd */
+	boot_alloc(100, 4096); /* needs padding up to the next page */
 	struct bump_stats after = bump_stats();
 	ktest_info("calls=%zu used=%zu left=%zu padding=%zu", after.calls, after.used, after.left,
-		   after.padding);
+	           after.padding);
 	KCHECK(after.calls == before.calls + 2, "calls went from %zu to %zu after 2 calls",
 	       before.calls, after.calls);
 	KCHECK(after.used + after.left == after.end - after.start,

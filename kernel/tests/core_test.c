@@ -30,8 +30,7 @@ KTEST(core, format)
 	KCHECK(formats_to("4294967295", "%u", 4294967295u), "%%u");
 	KCHECK(formats_to("ff FF", "%x %X", 255, 255), "%%x %%X");
 	KCHECK(formats_to("-9223372036854775808", "%ld", (long)INT64_MIN), "%%ld minimum");
-	KCHECK(formats_to("18446744073709551615", "%llu", (unsigned long long)UINT64_MAX),
-	       "%%llu");
+	KCHECK(formats_to("18446744073709551615", "%llu", (unsigned long long)UINT64_MAX), "%%llu");
 	KCHECK(formats_to("123", "%zu", (size_t)123), "%%zu");
 	KCHECK(formats_to("0x0000000080200000", "%p", (void *)0x80200000), "%%p");
 	KCHECK(formats_to("  7|007|-07|7  |", "%3d|%03d|%03d|%-3d|", 7, 7, -7, 7), "width");
@@ -39,8 +38,7 @@ KTEST(core, format)
 	KCHECK(formats_to("100%", "100%%"), "%%%%");
 	char small[4];
 	int n = snprintf(small, sizeof small, "%s", "abcdef");
-	KCHECK(n == 6 && strcmp(small, "abc") == 0, "snprintf truncation gave %d \"%s\"", n,
-	       small);
+	KCHECK(n == 6 && strcmp(small, "abc") == 0, "snprintf truncation gave %d \"%s\"", n, small);
 }
 
 KTEST(core, symbols)
@@ -52,14 +50,15 @@ KTEST(core, symbols)
 
 KTEST(core, platform)
 {
-	ktest_info("harts=%d ram_base=%p ram_size=%lu uart=%p test=%p timebase=%lu", platform.nharts,
-		   (void *)platform.ram.base, platform.ram.size, (void *)platform.uart_base,
-		   (void *)platform.test_base, platform.timebase_hz);
+	ktest_info("harts=%d ram_base=%p ram_size=%lu uart=%p test=%p timebase=%lu",
+	           platform.nharts, (void *)platform.ram.base, platform.ram.size,
+	           (void *)platform.uart_base, (void *)platform.test_base, platform.timebase_hz);
 	KCHECK(platform.ram.size >= (16u << 20), "RAM size %lu is implausible", platform.ram.size);
 	KCHECK(platform.test_base != 0, "no sifive,test device found");
 	KCHECK(platform.nharts >= 1, "no harts");
 	KCHECK(platform.dtb.base >= platform.ram.base &&
-		       platform.dtb.base + platform.dtb.size <= platform.ram.base + platform.ram.size,
+	               platform.dtb.base + platform.dtb.size <=
+	                       platform.ram.base + platform.ram.size,
 	       "device tree %p+%lu is not in RAM", (void *)platform.dtb.base, platform.dtb.size);
 }
 

@@ -91,10 +91,9 @@ KTEST_ALONE(lock, bench_uncontended)
 	uint64_t irq = measure(IRQ);
 	ktest_info("instret_per_instruction=%lu harts=%d", per_insn, smp_online());
 	ktest_bench("lock.acq_rel", per_round(plain, empty, per_insn), "instructions");
-	ktest_bench("lock.acq_rel_nested", per_round(nested, empty, per_insn),
-		    "instructions");
-	ktest_bench("lock.acq_rel_nested_nocheck",
-		    per_round(nested_unchecked, empty, per_insn), "instructions");
+	ktest_bench("lock.acq_rel_nested", per_round(nested, empty, per_insn), "instructions");
+	ktest_bench("lock.acq_rel_nested_nocheck", per_round(nested_unchecked, empty, per_insn),
+	            "instructions");
 	ktest_bench("lock.irq_push_pop", per_round(irq, empty, per_insn), "instructions");
 }
 
@@ -123,7 +122,8 @@ static void add_many(void *arg)
 		cpu_relax();
 	irq_push();
 	if (start_instret == 0)
-		start_instret = cpu_instret(); /* the first hart through the gate starts the clock */
+		start_instret =
+		        cpu_instret(); /* the first hart through the gate starts the clock */
 	for (int i = 0; i < COUNTER_ROUNDS; i++) {
 		spin_lock(&counter_lock);
 		counter = counter + 1;
@@ -154,8 +154,8 @@ KTEST_ALONE(lock, bench_counter)
 	uint64_t acq = after.acquisitions - before.acquisitions;
 	uint64_t spins = after.spins - before.spins;
 	ktest_info("harts=%u ops=%lu total=%lu instructions=%lu contended=%lu spins=%lu "
-		   "instret_per_instruction=%lu",
-		   n, ops, counter, insns, after.contended - before.contended, spins, per_insn);
+	           "instret_per_instruction=%lu",
+	           n, ops, counter, insns, after.contended - before.contended, spins, per_insn);
 	KCHECK(counter == ops, "counter is %lu after %lu additions", counter, ops);
 	char name[64];
 	snprintf(name, sizeof name, "lock.counter_%uharts_ops", n);
@@ -164,5 +164,5 @@ KTEST_ALONE(lock, bench_counter)
 	ktest_bench(name, spins * 1000 / (acq ? acq : 1), "spins/1000acq");
 	snprintf(name, sizeof name, "lock.counter_%uharts_contended", n);
 	ktest_bench(name, (after.contended - before.contended) * 1000000 / (acq ? acq : 1),
-		    "per_million_acq");
+	            "per_million_acq");
 }

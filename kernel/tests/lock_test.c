@@ -61,8 +61,8 @@ KTEST(lock, harts)
 		uint32_t id = platform.hart_ids[i];
 		uintptr_t lo = (uintptr_t)boot_stacks[id], hi = lo + KSTACK_SIZE;
 		KCHECK(seen[id].ran, "hart %u did not run the work posted to it", id);
-		KCHECK(seen[id].tp == &harts[id], "on hart %u, this_hart() is %p, not &harts[%u]", id,
-		       (void *)seen[id].tp, id);
+		KCHECK(seen[id].tp == &harts[id], "on hart %u, this_hart() is %p, not &harts[%u]",
+		       id, (void *)seen[id].tp, id);
 		KCHECK(seen[id].id == id, "hart %u calls itself %u", id, seen[id].id);
 		KCHECK(seen[id].sp > lo && seen[id].sp <= hi,
 		       "hart %u runs on sp %p, outside its stack %p-%p", id, (void *)seen[id].sp,
@@ -78,8 +78,8 @@ KTEST(lock, harts)
 enum { COUNTER_ROUNDS = 100000 };
 
 static struct spinlock counter_lock = SPINLOCK_INIT("test.counter");
-static volatile uint64_t counter;       /* guarded by counter_lock */
-static volatile uint64_t racy_counter;  /* guarded by nothing: shows what the lock is for */
+static volatile uint64_t counter;      /* guarded by counter_lock */
+static volatile uint64_t racy_counter; /* guarded by nothing: shows what the lock is for */
 static volatile uint32_t arrived, go;
 
 /* All harts start their loops together, or the first would finish before the last began. */
@@ -137,12 +137,12 @@ KTEST(lock, counter)
 	KCHECK(race(add_with_lock, n), "the harts did not finish the locked rounds");
 	struct spin_stats after = spin_stats(&counter_lock);
 	ktest_info("harts=%d rounds=%d total=%lu expected=%lu unlocked_total=%lu "
-		   "acquisitions=%lu contended=%lu spins=%lu",
-		   n, COUNTER_ROUNDS, counter, expected, racy_counter,
-		   after.acquisitions - before.acquisitions, after.contended - before.contended,
-		   after.spins - before.spins);
-	KCHECK(counter == expected, "%d harts each added %d under the lock: total %lu, not %lu",
-	       n, COUNTER_ROUNDS, counter, expected);
+	           "acquisitions=%lu contended=%lu spins=%lu",
+	           n, COUNTER_ROUNDS, counter, expected, racy_counter,
+	           after.acquisitions - before.acquisitions, after.contended - before.contended,
+	           after.spins - before.spins);
+	KCHECK(counter == expected, "%d harts each added %d under the lock: total %lu, not %lu", n,
+	       COUNTER_ROUNDS, counter, expected);
 	KCHECK(after.acquisitions - before.acquisitions == expected,
 	       "the lock counted %lu acquisitions for %lu spin_lock() calls",
 	       after.acquisitions - before.acquisitions, expected);
@@ -164,9 +164,9 @@ static struct irq_seen look(void)
 	return (struct irq_seen){cpu_irq_enabled(), irq_depth()};
 }
 
-#define EXPECT(step, obs, on_, depth_)                                                     \
-	KCHECK((obs).on == (on_) && (obs).depth == (depth_),                               \
-	       "%s: interrupts %s at depth %u, expected %s at depth %u", (step),          \
+#define EXPECT(step, obs, on_, depth_)                                           \
+	KCHECK((obs).on == (on_) && (obs).depth == (depth_),                     \
+	       "%s: interrupts %s at depth %u, expected %s at depth %u", (step), \
 	       (obs).on ? "on" : "off", (obs).depth, (on_) ? "on" : "off", (depth_))
 
 KTEST(lock, nesting)
@@ -268,8 +268,8 @@ KTEST(lock, owner)
 	spin_unlock(&owner_lock);
 	KCHECK(holding, "spin_holding() is false right after spin_lock()");
 	KCHECK(holder == me + 1, "holder field %u on hart %u (hart id + 1 expected)", holder, me);
-	KCHECK(strcmp(site, "ktest_fn_lock_owner") == 0, "taken in ktest_fn_lock_owner, site says %s",
-	       site);
+	KCHECK(strcmp(site, "ktest_fn_lock_owner") == 0,
+	       "taken in ktest_fn_lock_owner, site says %s", site);
 	KCHECK(!spin_holding(&owner_lock), "spin_holding() is true after spin_unlock()");
 	KCHECK(owner_lock.holder == 0, "holder field %u after release", owner_lock.holder);
 	KCHECK(strcmp(owner_lock.name, "test.owner") == 0, "name is %s", owner_lock.name);
@@ -277,7 +277,8 @@ KTEST(lock, owner)
 	int other = another_hart();
 	KCHECK(other >= 0, "this test needs two harts (boot with CPUS=2)");
 	remote_taken = remote_may_release = 0;
-	KCHECK(smp_run_on((uint32_t)other, hold_remote_lock, NULL), "cannot post to hart %d", other);
+	KCHECK(smp_run_on((uint32_t)other, hold_remote_lock, NULL), "cannot post to hart %d",
+	       other);
 	bool taken = wait_for_value(&remote_taken, 1, 1000);
 	bool remote_holding_here = spin_holding(&remote_lock);
 	uint32_t remote_holder = remote_lock.holder;
@@ -285,7 +286,7 @@ KTEST(lock, owner)
 	atomic_store_release(&remote_may_release, 1);
 	bool joined = smp_join_timeout((uint32_t)other, 1000);
 	ktest_info("holder=%u site=%s remote_holder=%u remote_site=%s", holder - 1, site,
-		   remote_holder - 1, remote_site);
+	           remote_holder - 1, remote_site);
 	KCHECK(taken && joined, "hart %d did not take and release the lock", other);
 	KCHECK(!remote_holding_here, "spin_holding() is true on hart %u for a lock hart %d holds",
 	       me, other);
@@ -330,19 +331,18 @@ KTEST(lock, stats)
 	struct spin_stats s2 = spin_stats(&stats_lock);
 	spin_stats_print();
 	ktest_info("acquisitions=%lu contended=%lu spins=%lu max_spins=%lu "
-		   "uncontended_acquisitions=%lu uncontended_spins=%lu",
-		   s2.acquisitions - s0.acquisitions, s2.contended - s0.contended,
-		   s2.spins - s0.spins, s2.max_spins, s1.acquisitions - s0.acquisitions,
-		   s1.spins - s0.spins);
+	           "uncontended_acquisitions=%lu uncontended_spins=%lu",
+	           s2.acquisitions - s0.acquisitions, s2.contended - s0.contended,
+	           s2.spins - s0.spins, s2.max_spins, s1.acquisitions - s0.acquisitions,
+	           s1.spins - s0.spins);
 	KCHECK(spun && joined, "hart %d was never seen spinning on the lock, or never got it",
 	       other);
 	KCHECK(s1.acquisitions - s0.acquisitions == UNCONTENDED && s1.contended == s0.contended &&
-		       s1.spins == s0.spins,
+	               s1.spins == s0.spins,
 	       "%d uncontended acquisitions counted as %lu, %lu contended, %lu spins", UNCONTENDED,
-	       s1.acquisitions - s0.acquisitions, s1.contended - s0.contended,
-	       s1.spins - s0.spins);
-	KCHECK(s2.acquisitions - s1.acquisitions == 2 * CONTENDED,
-	       "%d acquisitions counted as %lu", 2 * CONTENDED, s2.acquisitions - s1.acquisitions);
+	       s1.acquisitions - s0.acquisitions, s1.contended - s0.contended, s1.spins - s0.spins);
+	KCHECK(s2.acquisitions - s1.acquisitions == 2 * CONTENDED, "%d acquisitions counted as %lu",
+	       2 * CONTENDED, s2.acquisitions - s1.acquisitions);
 	KCHECK(s2.contended - s1.contended == CONTENDED, "%d contended acquisitions counted as %lu",
 	       CONTENDED, s2.contended - s1.contended);
 	KCHECK(s2.spins > s1.spins && s2.max_spins > 0, "contended waits counted no spins");
@@ -356,10 +356,10 @@ static struct spinlock tick_lock = SPINLOCK_INIT("test.tick");
 static volatile uint64_t tick_shared; /* guarded by tick_lock */
 static volatile uint32_t tick_hook_on;
 static struct {
-	bool irq_on;             /* interrupts on when the work began: the point of the test */
-	uint64_t holds;          /* critical sections of the work */
-	uint64_t ticks_after;    /* of those, how many had a tick handled right at release */
-	uint64_t handler_takes;  /* acquisitions by this hart's timer handler */
+	bool irq_on;            /* interrupts on when the work began: the point of the test */
+	uint64_t holds;         /* critical sections of the work */
+	uint64_t ticks_after;   /* of those, how many had a tick handled right at release */
+	uint64_t handler_takes; /* acquisitions by this hart's timer handler */
 } tick_seen[MAX_HARTS];
 
 static void take_lock_on_tick(void)
@@ -412,11 +412,12 @@ KTEST(lock, timer)
 	uint64_t total = tick_shared;
 	spin_unlock(&tick_lock);
 	ktest_info("harts=%d ms=%d holds=%lu handler_takes=%lu ticks_at_release=%lu total=%lu",
-		   platform.nharts, TIMER_TEST_MS, holds, handler, after, total);
+	           platform.nharts, TIMER_TEST_MS, holds, handler, after, total);
 	for (int i = 0; i < platform.nharts; i++) {
 		uint32_t id = platform.hart_ids[i];
 		KCHECK(tick_seen[id].irq_on, "hart %u ran the work with interrupts off", id);
-		KCHECK(tick_seen[id].handler_takes > 0, "the timer handler of hart %u never ran", id);
+		KCHECK(tick_seen[id].handler_takes > 0, "the timer handler of hart %u never ran",
+		       id);
 	}
 	KCHECK(after > 0, "no tick fell inside a critical section in %d ms", TIMER_TEST_MS);
 	KCHECK(total == holds + handler, "the shared count is %lu after %lu + %lu increments",

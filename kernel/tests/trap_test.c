@@ -44,9 +44,9 @@ KTEST(trap, ebreak)
 KTEST(trap, registers)
 {
 	static const char *const names[32] = {"zero", "ra", "sp",  "gp",  "tp", "t0", "t1", "t2",
-					      "s0",   "s1", "a0",  "a1",  "a2", "a3", "a4", "a5",
-					      "a6",   "a7", "s2",  "s3",  "s4", "s5", "s6", "s7",
-					      "s8",   "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
+	                                      "s0",   "s1", "a0",  "a1",  "a2", "a3", "a4", "a5",
+	                                      "a6",   "a7", "s2",  "s3",  "s4", "s5", "s6", "s7",
+	                                      "s8",   "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
 	const volatile uint64_t *ticks = timer_tick_counter();
 	uint64_t out[32];
 	uint64_t start = *ticks, target = start + 5;
@@ -80,7 +80,7 @@ KTEST(trap, tick_rate)
 	uint64_t elapsed = timer_now() - t0, ticks = timer_ticks() - n0;
 	uint64_t expected = elapsed * hz / timebase;
 	ktest_info("hz=%u ticks=%lu elapsed=%lu timebase=%lu missed=%lu source=%s", hz, ticks,
-		   elapsed, timebase, timer_missed_ticks() - missed0, timer_source());
+	           elapsed, timebase, timer_missed_ticks() - missed0, timer_source());
 	uint64_t slack = 1 + expected / 50;
 	KCHECK(ticks + slack >= expected && ticks <= expected + slack,
 	       "%lu ticks in %lu timebase units at %u Hz, expected %lu", ticks, elapsed, hz,
@@ -117,7 +117,7 @@ KTEST(trap, context)
 		cpu_relax();
 	trap_set_software_handler(NULL);
 	ktest_info("in_handler=%d after_nested=%d now=%d", depth_in_handler, depth_after_nested,
-		   this_hart()->trap_depth);
+	           this_hart()->trap_depth);
 	KCHECK(depth_in_handler == 1, "trap depth in a software interrupt handler is %d, not 1",
 	       depth_in_handler);
 	KCHECK(depth_after_nested == 1, "trap depth after a nested ebreak is %d, not 1",
@@ -145,7 +145,7 @@ KTEST(trap, spurious)
 	wait_for_tick();
 	struct trap_stats after = trap_stats();
 	ktest_info("unexpected=%lu software=%lu", after.unexpected - before.unexpected,
-		   after.software - before.software);
+	           after.software - before.software);
 	KCHECK(after.software == before.software + 1,
 	       "1 software interrupt raised, %lu taken (not acknowledged?)",
 	       after.software - before.software);
@@ -242,6 +242,6 @@ KTEST_ALONE(trap, bench_tick)
 			gaps[j - 1] = t;
 		}
 	ktest_info("loop_body=%lu samples=%d min=%lu max=%lu hz=%u timer=%s", body, n,
-		   gaps[0] - body, gaps[n - 1] - body, timer_hz(), timer_source());
+	           gaps[0] - body, gaps[n - 1] - body, timer_hz(), timer_source());
 	ktest_bench("trap_round_trip", gaps[n / 2] - body, "instructions");
 }

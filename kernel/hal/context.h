@@ -1,0 +1,68 @@
+/*
+ * A saved kernel context: what a thread (or a hart's scheduler loop) needs to resume
+ * after context_switch() moved the hart elsewhere. Only the registers the calling
+ * convention makes callee-saved are here: context_switch() is an ordinary function
+ * call, so the compiler has already saved every caller-saved register its caller still
+ * needs before the call, on the stack that sp leaves behind.
+ *
+ * tp and gp are not part of a context: gp is the same for the whole kernel, and tp
+ * names the hart (kernel/hart.h), not the thread, so it must stay with the hart when
+ * a thread moves to another one.
+ */
+#pragma once
+
+/* Offsets shared with kernel/hal/context_switch.S; the _Static_asserts below pin them. */
+#define CTX_RA       0
+#define CTX_SP       8
+#define CTX_S(n)     (16 + (n)*8) /* s0 .. s11 */
+#define CONTEXT_SIZE (14 * 8)
+
+#ifndef __ASSEMBLER__
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct context {
+	uint64_t ra; /* where context_switch() returns to when this context resumes */
+	uint64_t sp;
+	uint64_t s[12]; /* s0 (the frame pointer) .. s11 */
+};
+
+_Static_assert(offsetof(struct context, ra) == CTX_RA, "context ra");
+_Static_assert(offsetof(struct context, sp) == CTX_SP, "context sp");
+_Static_assert(offsetof(struct context, s[0]) == CTX_S(0), "context s0");
+_Static_assert(offsetof(struct context, s[11]) == CTX_S(11), "context s11");
+_Static_assert(sizeof(struct context) == CONTEXT_SIZE, "context size");
+
+/*
+ * Saves the callee-saved registers of the caller in *save, loads those of *load and
+ * returns into *load: to where *load's owner called context_switch(), or, for a fresh
+ * context, to its entry (context_init()). The call "returns" only when some later
+ * context_switch() loads *save again, possibly on another hart.
+ *
+ * Caller must have interrupts off (a trap in the middle would see half of each
+ * context), must have told the trap entry about the stack it is switching to
+ * (hart_set_stack()), and *load must hold a context saved by context_switch() or made
+ * by context_init() that no hart is running.
+ */
+void context_switch(struct context *save, const struct context *load);
+
+/* The first code of a fresh context: calls the entry function in s1 (context_switch.S). */
+void context_start(void);
+
+/* Called (and expected to panic) if a context's entry function returns. */
+__attribute__((noreturn)) void context_entry_returned(void);
+
+/*
+ * Makes *ctx a fresh context that, once loaded by context_switch(), calls entry() on
+ * the stack whose top (highest address) is stack_top, with a zero frame pointer so that
+ * backtraces end there. Caller must pass a 16-byte-aligned stack_top of a stack no one
+ * else uses; entry() must never return (there is nothing to return to).
+ */
+static inline void context_init(struct context *ctx, void (*entry)(void), uintptr_t stack_top)
+{
+	*ctx = (struct context){.ra = (uintptr_t)context_start, .sp = stack_top};
+	ctx->s[1] = (uintptr_t)entry;
+}
+
+#endif /* __ASSEMBLER__ */
