@@ -5,10 +5,13 @@
 #include "tests/harts_util.h"
 
 #include "config.h"
+#include "console.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
 #include "hart.h"
+#include "platform.h"
 #include "smp.h"
+#include "spinlock.h"
 #include "timer.h"
 
 static bool is_other_online(int id)
@@ -36,6 +39,10 @@ int another_hart(void)
 	for (int i = 0; i < MAX_HARTS; i++)
 		if (is_other_online(i))
 			return i;
+	/* Say why, for the test's failure report. */
+	printf("harts_util: no other hart online (%d listed, %d online):\n", platform.nharts,
+	       smp_online());
+	spin_print_harts();
 	return -1;
 }
 
