@@ -24,6 +24,15 @@
 /* How often (in turns of the wait loop) a waiting hart looks at the clock. */
 #define SPIN_CHECK_TURNS 1024
 
+static volatile uint32_t deadlock_ms = SPIN_DEADLOCK_MS;
+
+uint32_t spin_set_deadlock_ms(uint32_t ms)
+{
+	uint32_t was = deadlock_ms;
+	deadlock_ms = ms;
+	return was;
+}
+
 static const char *name_of(const struct spinlock *lk)
 {
 	return lk->name ? lk->name : "(unnamed)";
@@ -214,7 +223,7 @@ static __attribute__((noinline)) void spin_wait_check(struct spin_wait *w)
 		return;
 	}
 	smp_poll_stop();
-	uint64_t limit = timer_timebase() * SPIN_DEADLOCK_MS / 1000;
+	uint64_t limit = timer_timebase() * deadlock_ms / 1000;
 	/* One report is enough: a second waiter keeps spinning until the first stops it. */
 	if (now - w->since >= limit && atomic_swap_acquire(&reporting, 1) == 0)
 		spin_report_deadlock(w, now);

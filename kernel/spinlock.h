@@ -93,6 +93,13 @@ void spin_require_held(const struct spinlock *lk, const char *operation, void *c
 #define assert_no_spinlock_held() spin_require_none_held(__func__, __builtin_return_address(0))
 void spin_require_none_held(const char *operation, void *caller);
 
+/*
+ * Sets how long a hart may spin on one lock, in ms of guest time, before it reports a
+ * deadlock (SPIN_DEADLOCK_MS at boot); returns the previous limit. Benchmarks under
+ * -icount raise it: there the harts take turns, and a waiter may sit out many turns.
+ */
+uint32_t spin_set_deadlock_ms(uint32_t ms);
+
 /* A snapshot of lk's counters (exact only while no other hart is taking it). */
 struct spin_stats spin_stats(const struct spinlock *lk);
 

@@ -5,7 +5,8 @@
  * 2^shift; without -icount QEMU's instret is a host clock and the figures mean nothing.
  *
  *   test=lock.bench_uncontended   one hart: acquire+release, nested, checker off, irq
- *   test=lock.bench_counter       every hart adds to one counter under one lock
+ *   test=lock.bench_counter       every hart adds to one counter under one lock, with a
+ *                                 little work of varying length outside it each time
  */
 #include "hal/atomic.h"
 #include "hal/cpu.h"
@@ -124,10 +125,20 @@ static void add_many(void *arg)
 	if (start_instret == 0)
 		start_instret =
 		        cpu_instret(); /* the first hart through the gate starts the clock */
+	/*
+	 * Between increments, a little work outside the lock, of varying length. Under
+	 * -icount each hart's turn is a fixed number of instructions; with a loop of fixed
+	 * length, turns would end at the same point of the loop every time, and if that
+	 * point is inside the lock, the other harts would never find it free.
+	 */
+	uint32_t seed = this_hart()->id * 2654435761u + 1;
 	for (int i = 0; i < COUNTER_ROUNDS; i++) {
 		spin_lock(&counter_lock);
 		counter = counter + 1;
 		spin_unlock(&counter_lock);
+		seed = seed * 1103515245u + 12345u;
+		for (volatile uint32_t j = (seed >> 16) % 16; j > 0; j--)
+			;
 	}
 	if (atomic_fetch_add_acq_rel(&finished, 1) + 1 == nharts)
 		end_instret = cpu_instret();
@@ -140,6 +151,8 @@ KTEST_ALONE(lock, bench_counter)
 {
 	uint32_t n = (uint32_t)smp_online();
 	uint64_t per_insn = instret_per_instruction();
+	/* Under -icount a waiter can sit out many turns of 100 ms: not a deadlock here. */
+	uint32_t limit = spin_set_deadlock_ms(60000);
 	struct spin_stats before = spin_stats(&counter_lock);
 	for (int i = 0; i < MAX_HARTS; i++)
 		if (&harts[i] != this_hart() && harts[i].activity == HART_PARKED)
@@ -148,6 +161,7 @@ KTEST_ALONE(lock, bench_counter)
 	for (int i = 0; i < MAX_HARTS; i++)
 		if (&harts[i] != this_hart() && harts[i].activity != HART_OFFLINE)
 			KCHECK(smp_join_timeout((uint32_t)i, 600000), "hart %d did not finish", i);
+	spin_set_deadlock_ms(limit);
 	uint64_t insns = (end_instret - start_instret) / per_insn;
 	struct spin_stats after = spin_stats(&counter_lock);
 	uint64_t ops = (uint64_t)n * COUNTER_ROUNDS;
