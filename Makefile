@@ -28,11 +28,15 @@ GDBPORT ?= 1234
 BUILD   ?= build
 KERNEL  := $(BUILD)/kernel.elf
 
+# DEBUG=0 leaves out development checks (kernel/config.h); `make clean` after changing it.
+DEBUG   ?= 1
+
 ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -mno-relax
 CFLAGS  := $(ARCHFLAGS) -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	   -ffreestanding -fno-common -fno-builtin -fno-stack-protector \
 	   -fno-pie -fno-omit-frame-pointer \
-	   -fno-strict-aliasing -fno-toplevel-reorder -fno-optimize-sibling-calls -MMD -MP -Ikernel
+	   -fno-strict-aliasing -fno-toplevel-reorder -fno-optimize-sibling-calls -MMD -MP -Ikernel \
+	   -DCONFIG_DEBUG=$(DEBUG)
 ASFLAGS := $(ARCHFLAGS) -g -Ikernel -MMD -MP
 # libgcc's multilib for soft-float rv64 is selected by the plain ISA string.
 LIBGCC_ARCH := -march=rv64imac -mabi=lp64 -mcmodel=medany
