@@ -28,8 +28,7 @@ GDBPORT ?= 1234
 BUILD   ?= build
 KERNEL  := $(BUILD)/kernel.elf
 
-# DEBUG=0 leaves out checks meant for development: the lock-order checker then runs only
-# when tests are selected. (Run `make clean` after changing it.)
+# DEBUG=0 leaves out development checks (kernel/config.h); `make clean` after changing it.
 DEBUG   ?= 1
 
 ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -mno-relax
