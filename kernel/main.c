@@ -7,6 +7,8 @@
 #include "bootargs.h"
 #include "bump.h"
 #include "console.h"
+#include "hal/atomic.h"
+#include "hal/cpu.h"
 #include "hal/power.h"
 #include "hal/sbi.h"
 #include "handover.h"
@@ -178,6 +180,9 @@ void kmain(uint32_t hartid, uintptr_t dtb)
 /* Caller must be entry.S, on a hart started through SBI HSM with its own stack. */
 void kmain_secondary(uint32_t hartid)
 {
+	/* Too late: the boot hart has given up waiting and counts this hart offline. */
+	if (atomic_load_relaxed(&harts[hartid].activity) != HART_STARTING)
+		cpu_halt();
 	hart_bind(hartid);
 	smp_secondary_main();
 }

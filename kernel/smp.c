@@ -31,6 +31,11 @@
 #define STOP_TIMEOUT_MS 100
 
 extern char _start_secondary[];
+/* Set once the boot hart expects secondaries; a word in entry.S's .data. */
+extern uint32_t secondaries_welcome;
+/* Bit i: hart i came in through _start instead (entry.S), which is worth a line. */
+extern volatile uint64_t late_harts;
+_Static_assert(MAX_HARTS <= 64, "late_harts has one bit per hart");
 
 /* Guards the count of online harts; the first lock the kernel takes. */
 static struct spinlock smp_lock = SPINLOCK_INIT("smp");
@@ -102,15 +107,21 @@ void smp_start_secondaries(void)
 		printf("sprout: the firmware cannot start harts (no SBI HSM): running on one\n");
 		return;
 	}
+	for (int i = 0; i < platform.nharts; i++)
+		if (platform.hart_ids[i] != me->id)
+			set_activity(&harts[platform.hart_ids[i]], HART_STARTING);
+	/* A hart the firmware let into _start early may come in now (kernel/hal/entry.S). */
+	atomic_store_release(&secondaries_welcome, 1);
 	for (int i = 0; i < platform.nharts; i++) {
 		uint32_t id = platform.hart_ids[i];
 		if (id == me->id)
 			continue;
 		struct hart *h = &harts[id];
-		set_activity(h, HART_STARTING);
 		/* Sound: boot_stacks[id] is used by no one until hart `id` runs on it. */
 		uintptr_t stack_top = (uintptr_t)boot_stacks[id] + KSTACK_SIZE;
 		struct sbi_result r = sbi_hart_start(id, (uintptr_t)_start_secondary, stack_top);
+		if (r.error == SBI_ERR_ALREADY_AVAILABLE)
+			continue; /* running already: it came in through _start */
 		if (r.error != SBI_SUCCESS) {
 			set_activity(h, HART_OFFLINE);
 			printf("sprout: cannot start hart %u: SBI error %ld (state %ld)\n", id,
@@ -119,13 +130,20 @@ void smp_start_secondaries(void)
 	}
 	/* Started one after the other, they come up in parallel: wait for all. */
 	for (int i = 0; i < platform.nharts; i++) {
-		struct hart *h = &harts[platform.hart_ids[i]];
+		uint32_t id = platform.hart_ids[i];
+		struct hart *h = &harts[id];
+		/* Not h->id: a hart that never came up has not filled its struct in. */
 		if (h != me && !wait_until_parked(h, START_TIMEOUT_MS)) {
 			set_activity(h, HART_OFFLINE);
-			printf("sprout: hart %u did not come up within %d ms\n", h->id,
+			printf("sprout: hart %u did not come up within %d ms\n", id,
 			       START_TIMEOUT_MS);
 		}
 	}
+	for (int i = 0; i < platform.nharts; i++)
+		if (late_harts & (1ul << platform.hart_ids[i]))
+			printf("sprout: hart %u came in through _start, not where SBI HSM was "
+			       "asked to start it; it joined all the same\n",
+			       platform.hart_ids[i]);
 	int n = smp_online();
 	printf("sprout: %d hart%s online\n", n, n == 1 ? "" : "s");
 }

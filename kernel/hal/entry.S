@@ -19,6 +19,16 @@ _start:
 	li	t0, MAX_HARTS
 	bgeu	a0, t0, park
 
+	/*
+	 * Claim the boot. The firmware should send one hart here, but under a loaded host
+	 * OpenSBI 1.1 in QEMU 7.2 now and then lets a second hart through to this address
+	 * (about 1 boot in 200); it must not zero .bss under the boot hart's feet.
+	 */
+	la	t0, boot_claimed
+	li	t1, 1
+	amoswap.w.aqrl t1, t1, (t0)
+	bnez	t1, arrived_late
+
 	/* Zero .bss (the boot stacks live there too, not yet in use). */
 	la	t0, bss_start
 	la	t1, bss_end
@@ -37,6 +47,28 @@ _start:
 	call	kmain
 	j	park
 
+	/*
+	 * A hart that lost the claim waits until the boot hart opens the door for
+	 * secondaries (smp_start_secondaries), then starts as if HSM had started it: on
+	 * its own boot stack, which the boot hart zeroed with .bss before opening.
+	 */
+arrived_late:
+	/* Leave a mark for the boot hart to report: bit a0 of late_harts. */
+	la	t0, late_harts
+	li	t1, 1
+	sll	t1, t1, a0
+	amoor.d	zero, t1, (t0)
+	la	t0, secondaries_welcome
+1:	lw	t1, 0(t0)
+	beqz	t1, 1b
+	fence	r, rw
+	la	a1, boot_stacks
+	li	t0, KSTACK_SIZE
+	addi	t1, a0, 1
+	mul	t0, t0, t1
+	add	a1, a1, t0
+	/* fall through */
+
 	.globl _start_secondary
 _start_secondary:
 	csrw	sie, zero
@@ -50,3 +82,16 @@ _start_secondary:
 park:
 	wfi
 	j	park
+
+	/* In .data, not .bss: a late hart reads them before and while .bss is zeroed. */
+	.data
+	.align	2
+boot_claimed:
+	.word	0
+	.globl	secondaries_welcome
+secondaries_welcome:
+	.word	0
+	.align	3
+	.globl	late_harts
+late_harts:
+	.dword	0
