@@ -178,9 +178,10 @@ void spin_print_harts(void)
 /* A hart's wait for one lock, from the first failed attempt to the acquisition. */
 struct spin_wait {
 	struct spinlock *lock;
-	void *site;     /* where this hart asked for it */
-	uint64_t spins; /* turns of the wait loop so far */
-	uint64_t since; /* timer_now() at the first turn */
+	void *site;        /* where this hart asked for it */
+	uint64_t spins;    /* turns of the wait loop so far */
+	uint64_t since;    /* timer_now() at the first turn, or when the lock last changed hands */
+	uint64_t handoffs; /* the lock's acquisitions count at `since` */
 };
 
 #define SPIN_WAIT(lk, site_) ((struct spin_wait){.lock = (lk), .site = (site_)})
@@ -216,13 +217,26 @@ static __attribute__((noinline)) void spin_wait_check(struct spin_wait *w)
 	static volatile uint32_t reporting;
 	struct hart *me = this_hart();
 	uint64_t now = timer_now();
+	/* Written only by the holder; a stale value here costs one more round, no more. */
+	uint64_t handoffs = *(volatile uint64_t *)&w->lock->stats.acquisitions;
 	if (w->spins == 0) {
 		w->since = now;
+		w->handoffs = handoffs;
 		me->waiting_site = w->site;
 		atomic_store_ptr_relaxed((void *volatile *)&me->waiting_for, w->lock);
 		return;
 	}
 	smp_poll_stop();
+	/*
+	 * Others got the lock meanwhile: this hart is losing races, not deadlocked. Under
+	 * QEMU -icount, where harts run in turns, a hart can lose for seconds of guest time
+	 * when its turns keep starting while a descheduled hart holds the lock.
+	 */
+	if (handoffs != w->handoffs) {
+		w->since = now;
+		w->handoffs = handoffs;
+		return;
+	}
 	uint64_t limit = timer_timebase() * deadlock_ms / 1000;
 	/* One report is enough: a second waiter keeps spinning until the first stops it. */
 	if (now - w->since >= limit && atomic_swap_acquire(&reporting, 1) == 0)

@@ -14,7 +14,8 @@
  *   spin_unlock(&table_lock);
  *
  * Misuse is reported, never hung: taking a lock this hart holds, releasing one it does
- * not hold, and spinning far longer than any legitimate hold (SPIN_DEADLOCK_MS) panic
+ * not hold, and spinning while the lock stays with one holder far longer than any
+ * legitimate hold (SPIN_DEADLOCK_MS) panic
  * with the lock's name, the holder and where it was taken. In debug builds and in
  * tests, the lock-order checker (kernel/lockorder.h) panics when two lock classes are
  * taken in both orders, before that can deadlock.
@@ -94,9 +95,10 @@ void spin_require_held(const struct spinlock *lk, const char *operation, void *c
 void spin_require_none_held(const char *operation, void *caller);
 
 /*
- * Sets how long a hart may spin on one lock, in ms of guest time, before it reports a
- * deadlock (SPIN_DEADLOCK_MS at boot); returns the previous limit. Benchmarks under
- * -icount raise it: there the harts take turns, and a waiter may sit out many turns.
+ * Sets how long a hart may spin on a lock that does not change hands, in ms of guest
+ * time, before it reports a deadlock (SPIN_DEADLOCK_MS at boot); returns the previous
+ * limit. Benchmarks under -icount raise it: there the harts take turns, and a holder
+ * may sit out many turns.
  */
 uint32_t spin_set_deadlock_ms(uint32_t ms);
 
