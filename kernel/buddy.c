@@ -532,6 +532,18 @@ void buddy_set_owner(struct buddy *b, void *block, uint32_t owner)
 	page_at(b, addr)->owner = owner;
 }
 
+bool buddy_swap_owner(struct buddy *b, void *block, uint32_t expected, uint32_t owner)
+{
+	uintptr_t addr = (uintptr_t)block;
+	if (!in_span(b, addr) || addr % PAGE_SIZE != 0 || page_at(b, addr)->state != PAGE_ALLOCATED)
+		panic("buddy_swap_owner(%p): not the start of an allocated block (called "
+		      "from " MM_CALLER_FMT ")",
+		      block, MM_CALLER());
+	/* A compiler builtin, not hal/atomic.h: this file also builds on the host. */
+	return __atomic_compare_exchange_n(&page_at(b, addr)->owner, &expected, owner, false,
+	                                   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
 size_t buddy_free_pages(const struct buddy *b)
 {
 	return b->free_pages;

@@ -120,6 +120,14 @@ bool buddy_find_block(const struct buddy *b, const void *addr, struct buddy_bloc
  */
 void buddy_set_owner(struct buddy *b, void *block, uint32_t owner);
 
+/*
+ * Atomically: if block's tag is `expected`, makes it `owner` and returns true; else
+ * returns false and changes nothing. For callers without the allocator's lock that race
+ * to retag one block (two harts freeing one page into their caches); same panic as
+ * buddy_set_owner().
+ */
+bool buddy_swap_owner(struct buddy *b, void *block, uint32_t expected, uint32_t owner);
+
 size_t buddy_free_pages(const struct buddy *b);
 size_t buddy_free_blocks(const struct buddy *b, unsigned order);
 struct buddy_stats buddy_stats(const struct buddy *b);

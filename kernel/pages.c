@@ -24,8 +24,11 @@
  * allocated block's metadata only when it is freed. When the read does not show an
  * allocated single page (a double free, a wrong order, a stray pointer), the free goes
  * the slow way, under the lock, where buddy_free() says exactly what is wrong. Two
- * harts freeing the same page at the same instant can both get past the check; the
- * poison check usually catches what follows.
+ * harts freeing the same page at the same instant can both get past the check, so the
+ * page is claimed for a cache by swapping its tag atomically (buddy_swap_owner): one
+ * wins, the other reports the double free. What remains is an ABA: a free that stalls
+ * between its check and its claim while the page is freed and allocated again by
+ * others; the poison check usually catches what follows.
  *
  * Which cache. A thread reads its hart's id and then takes that cache's lock; if it
  * is moved to another hart in between, it uses the first hart's cache, under its lock:
@@ -179,7 +182,7 @@ static void *cache_alloc(void *caller)
  * True if p reads as an allocated single page that is not in a cache, the case
  * page_free() may cache (see the top of this file on reading without the lock).
  */
-static bool cacheable(void *p, void *caller)
+static bool cacheable(void *p, void *caller, uint32_t *owner)
 {
 	struct buddy_block blk;
 	if (!buddy_find_block(&kpages.buddy, p, &blk) || blk.start != (uintptr_t)p ||
@@ -189,15 +192,22 @@ static bool cacheable(void *p, void *caller)
 		panic("page_free(%p, order 0): double free: the page is already free, in a "
 		      "hart's page cache (called from %pS)",
 		      p, caller);
+	*owner = blk.owner;
 	return true;
 }
 
-/* Caller must hold the single page p and pass it through cacheable() first. */
-static void cache_free(void *p, void *caller)
+/*
+ * Caller must hold the single page p and pass it through cacheable() first, which read
+ * its tag as `owner`.
+ */
+static void cache_free(void *p, uint32_t owner, void *caller)
 {
+	if (!buddy_swap_owner(&kpages.buddy, p, owner, PAGE_OWNER_CACHED))
+		panic("page_free(%p, order 0): double free: another hart freed the page at the "
+		      "same time (called from %pS)",
+		      p, caller);
 	if (MM_DEBUG)
 		mm_poison_fill(p, PAGE_SIZE, BUDDY_POISON);
-	buddy_set_owner(&kpages.buddy, p, PAGE_OWNER_CACHED);
 	struct page_cache *c = my_cache();
 	spin_lock(&c->lock);
 	if (c->count == PAGE_CACHE_MAX)
@@ -246,8 +256,9 @@ void page_free(void *block, unsigned order)
 	void *caller = __builtin_return_address(0);
 	assert_may_allocate();
 	require_ready("page_free", caller);
-	if (order == 0 && kpages.caching && cacheable(block, caller))
-		cache_free(block, caller);
+	uint32_t owner;
+	if (order == 0 && kpages.caching && cacheable(block, caller, &owner))
+		cache_free(block, owner, caller);
 	else
 		locked_free(block, order, caller);
 }
