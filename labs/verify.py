@@ -161,6 +161,23 @@ class Verifier:
             why = "%s\n%s" % (result.describe(), tail(result.output))
         return self.report.check("%s: make -s kernel" % branch, why)
 
+    def formatted(self, branch, tree):
+        """Student branches too: a stub is code the student starts from."""
+        what = "%s: the kernel's C files satisfy .clang-format" % branch
+        if shutil.which("clang-format") is None:
+            self.report.fail(what, "clang-format is not installed (Debian: apt-get install "
+                             "clang-format)")
+            return
+        files = run(["git", "ls-files", "kernel/*.c", "kernel/*.h"], tree, 60)
+        names = files.output.split()
+        result = run(["clang-format", "--dry-run", "--Werror"] + names, tree, 120)
+        why = None
+        if files.status != 0 or not names:
+            why = "git ls-files found no kernel sources (%s)" % files.describe()
+        elif result.status != 0:
+            why = "%s\n%s" % (result.describe(), tail(result.output))
+        self.report.check(what, why)
+
     def all_pass(self, branch, tree, lab):
         what = "%s: every %s test passes" % (branch, lab.name)
         result, tests, why = self.grade(tree, lab)
@@ -232,6 +249,7 @@ class Verifier:
             for other in earlier:
                 self.all_pass(branch, tree, other)
             if student:
+                self.formatted(branch, tree)
                 self.all_fail(branch, tree, lab)
                 self.boot(branch, tree, lab)
             else:
