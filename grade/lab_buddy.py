@@ -62,8 +62,12 @@ def stress(t):
 
 @lab.test(points=10)
 def double_free(t):
-    """Freeing a page or a block twice panics, whether it sits in a cache or not."""
+    """Freeing a page or a block twice panics, whether it sits in a cache or not, and
+    when two threads free one page at the same time."""
     t.boot("buddy.double_free").expect_panic(
+        r"page_free\(0x[0-9a-f]+, order 0\): double free")
+    # Two threads free one page at once, on two harts: the second is refused either way.
+    t.boot("buddy.double_free_race", cpus=2).expect_panic(
         r"page_free\(0x[0-9a-f]+, order 0\): double free")
     t.boot("buddy.double_free_block").expect_panic(
         r"buddy_free\(0x[0-9a-f]+, order 3\): not allocated: .* a double free")

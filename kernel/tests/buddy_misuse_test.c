@@ -5,10 +5,14 @@
  */
 #include "buddy.h"
 #include "bump.h"
+#include "hal/atomic.h"
+#include "hal/cpu.h"
 #include "irqnest.h"
 #include "ktest.h"
 #include "memmap.h"
 #include "pages.h"
+#include "tests/sched_util.h"
+#include "thread.h"
 
 /* A single page, freed twice: the second free finds it in this hart's page cache. */
 KTEST_DEATH(buddy, double_free)
@@ -17,6 +21,36 @@ KTEST_DEATH(buddy, double_free)
 	KCHECK(p, "page_alloc(0) returned NULL");
 	page_free(p, 0);
 	page_free(p, 0);
+}
+
+/*
+ * One page, freed by two threads at once (on two harts when there are two): whichever
+ * comes second must be refused, also when both check the page before either has
+ * cached it.
+ */
+static struct {
+	void *page;
+	volatile uint32_t ready;
+} race;
+
+static void free_in_race(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add_acq_rel(&race.ready, 1);
+	while (atomic_load_acquire(&race.ready) < 2)
+		cpu_relax();
+	page_free(race.page, 0);
+}
+
+KTEST_DEATH(buddy, double_free_race)
+{
+	race.page = page_alloc(0);
+	KCHECK(race.page, "page_alloc(0) returned NULL");
+	struct thread *a = spawn(free_in_race, NULL, "racer");
+	struct thread *b = spawn(free_in_race, NULL, "racer");
+	KCHECK(a && b, "cannot start two threads");
+	thread_join(a);
+	thread_join(b);
 }
 
 /* A larger block, freed twice: the buddy allocator itself finds it free. */
