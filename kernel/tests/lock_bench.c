@@ -151,7 +151,7 @@ KTEST_ALONE(lock, bench_counter)
 {
 	uint32_t n = (uint32_t)smp_online();
 	uint64_t per_insn = instret_per_instruction();
-	/* Under -icount a waiter can sit out many turns of 100 ms: not a deadlock here. */
+	/* Under -icount a holder can sit out many turns of 100 ms: not a deadlock here. */
 	uint32_t limit = spin_set_deadlock_ms(60000);
 	struct spin_stats before = spin_stats(&counter_lock);
 	for (int i = 0; i < MAX_HARTS; i++)
