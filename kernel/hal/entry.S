@@ -2,7 +2,8 @@
  * The first instructions of the kernel. OpenSBI enters _start in S-mode on one hart
  * (the boot hart, not necessarily hart 0) with a0 = hart id and a1 = device-tree
  * address, the MMU off and interrupts disabled. Other harts arrive later at
- * _start_secondary, started through SBI HSM with a1 = the top of their stack.
+ * _start_secondary, started through SBI HSM with a1 = the top of their stack (or, now
+ * and then, at _start itself: see arrived_late).
  */
 #include "config.h"
 
