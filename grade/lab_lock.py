@@ -25,12 +25,22 @@ SITE = r"([A-Za-z_]\w*)\+0x[0-9a-f]+"
 
 @lab.test(points=5)
 def harts(t):
-    """Every hart the device tree lists starts, on its own stack, with its own timer."""
+    """Every hart the device tree lists starts, on its own stack, with its own timer,
+    also one that the firmware lets into _start."""
     run = t.boot("lock.harts", cpus=4, timeout=60)
     run.expect_pass("lock.harts")
     info = run.info("lock.harts")
     if info["listed"] != 4 or info["online"] != 4:
         raise AssertionError(f"booted with 4 harts: {info}")
+    # The firmware now and then lets a second hart into _start (docs/boot.md):
+    # hartentry=start does so on purpose, and the hart must join, not boot again.
+    late = t.boot("lock.harts", cpus=2, timeout=60, extra_args="hartentry=start")
+    late.expect(r"^sprout: hart \d+ came in through _start, not _start_secondary; "
+                r"it joined as a secondary$")
+    late.expect_pass("lock.harts")
+    info = late.info("lock.harts")
+    if info["listed"] != 2 or info["online"] != 2:
+        raise AssertionError(f"booted with 2 harts, one entering at _start: {info}")
 
 
 @lab.test(points=15)

@@ -7,7 +7,8 @@
 #include "lib/string.h"
 #include "platform.h"
 
-static const char *const known_keys[] = {"test", "token", "hz", "bench", "slice", "mmdebug"};
+static const char *const known_keys[] = {"test",  "token",   "hz",       "bench",
+                                         "slice", "mmdebug", "hartentry"};
 
 /* Finds the next word starting at *p; returns its length and advances *p past it. */
 static size_t next_word(const char **p)

@@ -9,6 +9,7 @@
  */
 #include "smp.h"
 
+#include "bootargs.h"
 #include "config.h"
 #include "console.h"
 #include "hal/atomic.h"
@@ -18,6 +19,7 @@
 #include "irq.h"
 #include "irqnest.h"
 #include "lib/format.h"
+#include "lib/string.h"
 #include "panic.h"
 #include "phase.h"
 #include "platform.h"
@@ -30,7 +32,7 @@
 /* How long stop_other_harts() waits for the others to halt. */
 #define STOP_TIMEOUT_MS 100
 
-extern char _start_secondary[];
+extern char _start[], _start_secondary[];
 /* Set once the boot hart expects secondaries; a word in entry.S's .data. */
 extern uint32_t secondaries_welcome;
 /* Bit i: hart i came in through _start instead (entry.S), which is worth a line. */
@@ -112,6 +114,9 @@ void smp_start_secondaries(void)
 			set_activity(&harts[platform.hart_ids[i]], HART_STARTING);
 	/* A hart the firmware let into _start early may come in now (kernel/hal/entry.S). */
 	atomic_store_release(&secondaries_welcome, 1);
+	/* hartentry=start: do what the firmware now and then does, to test that it works. */
+	char entry[8];
+	bool via_start = bootarg("hartentry", entry, sizeof entry) && strcmp(entry, "start") == 0;
 	for (int i = 0; i < platform.nharts; i++) {
 		uint32_t id = platform.hart_ids[i];
 		if (id == me->id)
@@ -119,7 +124,9 @@ void smp_start_secondaries(void)
 		struct hart *h = &harts[id];
 		/* Sound: boot_stacks[id] is used by no one until hart `id` runs on it. */
 		uintptr_t stack_top = (uintptr_t)boot_stacks[id] + KSTACK_SIZE;
-		struct sbi_result r = sbi_hart_start(id, (uintptr_t)_start_secondary, stack_top);
+		struct sbi_result r =
+		        via_start ? sbi_hart_start(id, (uintptr_t)_start, platform.dtb.base)
+		                  : sbi_hart_start(id, (uintptr_t)_start_secondary, stack_top);
 		if (r.error == SBI_ERR_ALREADY_AVAILABLE)
 			continue; /* running already: it came in through _start */
 		if (r.error != SBI_SUCCESS) {
@@ -141,8 +148,8 @@ void smp_start_secondaries(void)
 	}
 	for (int i = 0; i < platform.nharts; i++)
 		if (late_harts & (1ul << platform.hart_ids[i]))
-			printf("sprout: hart %u came in through _start, not where SBI HSM was "
-			       "asked to start it; it joined all the same\n",
+			printf("sprout: hart %u came in through _start, not _start_secondary; "
+			       "it joined as a secondary\n",
 			       platform.hart_ids[i]);
 	int n = smp_online();
 	printf("sprout: %d hart%s online\n", n, n == 1 ? "" : "s");
