@@ -522,26 +522,27 @@ bool buddy_find_block(const struct buddy *b, const void *addr, struct buddy_bloc
 	return true;
 }
 
-void buddy_set_owner(struct buddy *b, void *block, uint32_t owner)
+/* The metadata of the allocated block that starts at `block`; panics naming fn if none. */
+static struct buddy_page *allocated_head(struct buddy *b, void *block, const char *fn, void *caller)
 {
 	uintptr_t addr = (uintptr_t)block;
 	if (!in_span(b, addr) || addr % PAGE_SIZE != 0 || page_at(b, addr)->state != PAGE_ALLOCATED)
-		panic("buddy_set_owner(%p): not the start of an allocated block (called "
-		      "from " MM_CALLER_FMT ")",
-		      block, MM_CALLER());
-	page_at(b, addr)->owner = owner;
+		panic("%s(%p): not the start of an allocated block (called from " MM_CALLER_FMT ")",
+		      fn, block, caller);
+	return page_at(b, addr);
+}
+
+void buddy_set_owner(struct buddy *b, void *block, uint32_t owner)
+{
+	allocated_head(b, block, "buddy_set_owner", MM_CALLER())->owner = owner;
 }
 
 bool buddy_swap_owner(struct buddy *b, void *block, uint32_t expected, uint32_t owner)
 {
-	uintptr_t addr = (uintptr_t)block;
-	if (!in_span(b, addr) || addr % PAGE_SIZE != 0 || page_at(b, addr)->state != PAGE_ALLOCATED)
-		panic("buddy_swap_owner(%p): not the start of an allocated block (called "
-		      "from " MM_CALLER_FMT ")",
-		      block, MM_CALLER());
+	struct buddy_page *head = allocated_head(b, block, "buddy_swap_owner", MM_CALLER());
 	/* A compiler builtin, not hal/atomic.h: this file also builds on the host. */
-	return __atomic_compare_exchange_n(&page_at(b, addr)->owner, &expected, owner, false,
-	                                   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+	return __atomic_compare_exchange_n(&head->owner, &expected, owner, false, __ATOMIC_ACQ_REL,
+	                                   __ATOMIC_RELAXED);
 }
 
 size_t buddy_free_pages(const struct buddy *b)

@@ -177,7 +177,10 @@ void kmain(uint32_t hartid, uintptr_t dtb)
 	shutdown(EXIT_OK);
 }
 
-/* Caller must be entry.S, on a hart started through SBI HSM with its own stack. */
+/*
+ * Caller must be entry.S, on hart `hartid`'s own boot stack: a hart started through SBI
+ * HSM, or one that came in through _start and lost the boot claim.
+ */
 void kmain_secondary(uint32_t hartid)
 {
 	/* Too late: the boot hart has given up waiting and counts this hart offline. */

@@ -15,8 +15,8 @@
  *
  * Misuse is reported, never hung: taking a lock this hart holds, releasing one it does
  * not hold, and spinning while the lock stays with one holder far longer than any
- * legitimate hold (SPIN_DEADLOCK_MS) panic
- * with the lock's name, the holder and where it was taken. In debug builds and in
+ * legitimate hold (SPIN_DEADLOCK_MS) panic with the lock's name, the holder and where
+ * it was taken. In debug builds and in
  * tests, the lock-order checker (kernel/lockorder.h) panics when two lock classes are
  * taken in both orders, before that can deadlock.
  *

@@ -7,6 +7,15 @@
  */
 #include "config.h"
 
+/* \reg = the top of hart a0's boot stack, boot_stacks + (a0 + 1) * KSTACK_SIZE; uses t0, t1. */
+.macro boot_stack_top reg
+	la	\reg, boot_stacks
+	li	t0, KSTACK_SIZE
+	addi	t1, a0, 1
+	mul	t0, t0, t1
+	add	\reg, \reg, t0
+.endm
+
 	.section .text.entry
 	.globl _start
 _start:
@@ -38,12 +47,8 @@ _start:
 	addi	t0, t0, 8
 	j	1b
 2:
-	/* sp = boot_stacks + (hartid + 1) * KSTACK_SIZE; fp = 0 ends backtraces. */
-	la	sp, boot_stacks
-	li	t0, KSTACK_SIZE
-	addi	t1, a0, 1
-	mul	t0, t0, t1
-	add	sp, sp, t0
+	/* fp = 0 ends backtraces. */
+	boot_stack_top sp
 	mv	fp, zero
 	call	kmain
 	j	park
@@ -63,11 +68,7 @@ arrived_late:
 1:	lw	t1, 0(t0)
 	beqz	t1, 1b
 	fence	r, rw
-	la	a1, boot_stacks
-	li	t0, KSTACK_SIZE
-	addi	t1, a0, 1
-	mul	t0, t0, t1
-	add	a1, a1, t0
+	boot_stack_top a1
 	/* fall through */
 
 	.globl _start_secondary
