@@ -43,8 +43,10 @@ LIBGCC_ARCH := -march=rv64imac -mabi=lp64 -mcmodel=medany
 LDFLAGS := $(LIBGCC_ARCH) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments -Wl,--no-relax \
 	   -T kernel/kernel.ld
 
-KSRCS := $(wildcard kernel/*.c kernel/hal/*.c kernel/lib/*.c kernel/tests/*.c) \
-	 $(wildcard kernel/*.S kernel/hal/*.S kernel/tests/*.S)
+# Every subsystem is a folder of kernel/ (docs/layout.md); hosttest/ and scripts/ are
+# not part of the kernel.
+KDIRS := $(filter-out kernel/hosttest/ kernel/scripts/,$(sort $(dir $(wildcard kernel/*/))))
+KSRCS := $(foreach d,$(KDIRS),$(wildcard $(d)*.c $(d)*.S))
 KOBJS := $(patsubst kernel/%,$(BUILD)/%.o,$(KSRCS))
 
 # `make -s` stays silent; otherwise one short line per file.

@@ -14,7 +14,7 @@
  */
 #include "config.h"
 #include "hal/trapframe.h"
-#include "hart.h"
+#include "smp/hart.h"
 
 	.section .text
 	.balign 4

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "buddy.h"
+#include "mm/buddy.h"
 #include "harness.h"
-#include "kmalloc.h"
+#include "mm/kmalloc.h"
 
 #define ARENA_PAGES (16u << BUDDY_MAX_ORDER) /* 64 MiB */
 #define POOL        4096

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buddy.h"
+#include "mm/buddy.h"
 #include "harness.h"
 
 #define MAX_PAGES ((size_t)1 << BUDDY_MAX_ORDER)

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "lab.h"
-#include "mm_port.h"
+#include "debug/lab.h"
+#include "mm/mm_port.h"
 
 /*
  * _exit, not exit: a panic leaves the allocator's state half-changed and the test's

@@ -1,4 +1,4 @@
-# Host tests and benchmark of the allocators (kernel/buddy.c, kernel/kmalloc.c), built
+# Host tests and benchmark of the allocators (kernel/mm/buddy.c, kernel/mm/kmalloc.c), built
 # with the host's compiler. Included by the top-level Makefile, after BUILD is set:
 #
 #   make hosttest              build and run the tests (ASan + UBSan); SEED=n adds a seed
@@ -17,10 +17,10 @@ HOSTTEST_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-
 HOSTBENCH_CFLAGS := -std=gnu11 -g -O2 -DHOST_TEST -Ikernel $(HOSTTEST_WARN)
 
 # What every host program links: the allocators, the host's panic(), the harness.
-HOSTTEST_COMMON := kernel/buddy.c kernel/kmalloc.c $(HOSTTEST_DIR)/host_env.c \
+HOSTTEST_COMMON := kernel/mm/buddy.c kernel/mm/kmalloc.c $(HOSTTEST_DIR)/host_env.c \
 	$(HOSTTEST_DIR)/harness.c
-HOSTTEST_HEADERS := kernel/buddy.h kernel/kmalloc.h kernel/mm_port.h kernel/config.h \
-	kernel/lab.h $(HOSTTEST_DIR)/harness.h
+HOSTTEST_HEADERS := kernel/mm/buddy.h kernel/mm/kmalloc.h kernel/mm/mm_port.h kernel/config.h \
+	kernel/debug/lab.h $(HOSTTEST_DIR)/harness.h
 HOSTTEST_PROGS := $(HOSTTEST_OUT)/buddy_host $(HOSTTEST_OUT)/kmalloc_host
 HOSTBENCH_PROGS := $(HOSTTEST_OUT)/bench $(HOSTTEST_OUT)/bench_debug
 

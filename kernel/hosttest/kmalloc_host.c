@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buddy.h"
+#include "mm/buddy.h"
 #include "harness.h"
-#include "kmalloc.h"
+#include "mm/kmalloc.h"
 
 #define MAX_PAGES ((size_t)1 << BUDDY_MAX_ORDER)
 

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ksyms.h"
+#include "lib/ksyms.h"
 #include "lib/string.h"
 
 struct spec {

@@ -16,14 +16,14 @@
  */
 #include "hal/atomic.h"
 #include "hal/cpu.h"
-#include "irqnest.h"
-#include "kmalloc.h"
-#include "ktest.h"
-#include "lockorder.h"
-#include "pages.h"
-#include "smp.h"
+#include "sync/irqnest.h"
+#include "mm/kmalloc.h"
+#include "debug/ktest.h"
+#include "sync/lockorder.h"
+#include "mm/pages.h"
+#include "smp/smp.h"
 #include "tests/sched_util.h"
-#include "thread.h"
+#include "sched/thread.h"
 
 #define PAIRS 2000
 

@@ -6,16 +6,16 @@
  */
 #include "config.h"
 #include "hal/atomic.h"
-#include "hart.h"
-#include "kmalloc.h"
-#include "ktest.h"
+#include "smp/hart.h"
+#include "mm/kmalloc.h"
+#include "debug/ktest.h"
 #include "lib/format.h"
-#include "pages.h"
-#include "smp.h"
-#include "spinlock.h"
+#include "mm/pages.h"
+#include "smp/smp.h"
+#include "sync/spinlock.h"
 #include "tests/sched_util.h"
-#include "thread.h"
-#include "threadtable.h"
+#include "sched/thread.h"
+#include "sched/threadtable.h"
 
 /* A small generator (xorshift): each worker its own fixed sequence. */
 static uint64_t next_random(uint64_t *s)

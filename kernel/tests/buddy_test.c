@@ -7,12 +7,12 @@
  * taken from the kernel's: nothing else allocates from it, so every count is known.
  * Tests of the kernel's allocator itself record its figures first and compare after.
  */
-#include "buddy.h"
-#include "kmalloc.h"
-#include "ktest.h"
+#include "mm/buddy.h"
+#include "mm/kmalloc.h"
+#include "debug/ktest.h"
 #include "lib/format.h"
-#include "pages.h"
-#include "platform.h"
+#include "mm/pages.h"
+#include "boot/platform.h"
 
 #define ARENA_PAGES ((size_t)1 << BUDDY_MAX_ORDER)
 

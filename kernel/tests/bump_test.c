@@ -2,11 +2,11 @@
  * Tests of lab 1, the bump allocator (kernel/bump.c). They run right after
  * bump_init(), in the bootstrap phase, one hart.
  */
-#include "bump.h"
-#include "ktest.h"
+#include "mm/bump.h"
+#include "debug/ktest.h"
 #include "lib/string.h"
-#include "memmap.h"
-#include "platform.h"
+#include "mm/memmap.h"
+#include "boot/platform.h"
 
 static bool overlaps(uintptr_t a, size_t alen, uintptr_t b, size_t blen)
 {

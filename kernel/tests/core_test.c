@@ -2,13 +2,13 @@
  * Tests of the foundation: formatting, the device tree reader, boot phases, and the
  * harness itself. They run in the early phase, before any allocator exists.
  */
-#include "ksyms.h"
-#include "ktest.h"
+#include "lib/ksyms.h"
+#include "debug/ktest.h"
 #include "lib/format.h"
 #include "lib/string.h"
-#include "panic.h"
-#include "phase.h"
-#include "platform.h"
+#include "debug/panic.h"
+#include "boot/phase.h"
+#include "boot/platform.h"
 
 static bool formats_to(const char *expected, const char *fmt, ...)
 {

@@ -5,14 +5,14 @@
 #include "tests/harts_util.h"
 
 #include "config.h"
-#include "console.h"
+#include "dev/console.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
-#include "hart.h"
-#include "platform.h"
-#include "smp.h"
-#include "spinlock.h"
-#include "timer.h"
+#include "smp/hart.h"
+#include "boot/platform.h"
+#include "smp/smp.h"
+#include "sync/spinlock.h"
+#include "trap/timer.h"
 
 static bool is_other_online(int id)
 {

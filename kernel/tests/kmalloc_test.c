@@ -3,9 +3,9 @@
  * and of the free-memory check around the tests. Suite "buddy": they run after the
  * handover with the rest of the lab.
  */
-#include "kmalloc.h"
-#include "ktest.h"
-#include "pages.h"
+#include "mm/kmalloc.h"
+#include "debug/ktest.h"
+#include "mm/pages.h"
 
 #define OBJECTS 320
 

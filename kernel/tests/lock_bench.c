@@ -10,13 +10,13 @@
  */
 #include "hal/atomic.h"
 #include "hal/cpu.h"
-#include "hart.h"
-#include "irqnest.h"
-#include "ktest.h"
+#include "smp/hart.h"
+#include "sync/irqnest.h"
+#include "debug/ktest.h"
 #include "lib/format.h"
-#include "lockorder.h"
-#include "smp.h"
-#include "spinlock.h"
+#include "sync/lockorder.h"
+#include "smp/smp.h"
+#include "sync/spinlock.h"
 #include "tests/harts_util.h"
 
 /*

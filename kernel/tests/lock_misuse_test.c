@@ -5,10 +5,10 @@
  */
 #include "hal/atomic.h"
 #include "hal/cpu.h"
-#include "hart.h"
-#include "ktest.h"
-#include "smp.h"
-#include "spinlock.h"
+#include "smp/hart.h"
+#include "debug/ktest.h"
+#include "smp/smp.h"
+#include "sync/spinlock.h"
 #include "tests/harts_util.h"
 
 #define SITE __attribute__((noinline, noclone))

@@ -7,16 +7,16 @@
  */
 #include "hal/atomic.h"
 #include "hal/cpu.h"
-#include "hart.h"
-#include "irqnest.h"
-#include "ksyms.h"
-#include "ktest.h"
+#include "smp/hart.h"
+#include "sync/irqnest.h"
+#include "lib/ksyms.h"
+#include "debug/ktest.h"
 #include "lib/string.h"
-#include "platform.h"
-#include "smp.h"
-#include "spinlock.h"
+#include "boot/platform.h"
+#include "smp/smp.h"
+#include "sync/spinlock.h"
 #include "tests/harts_util.h"
-#include "timer.h"
+#include "trap/timer.h"
 
 /* The function `addr` lies in, by name, for checking recorded sites. */
 static const char *function_at(void *addr)

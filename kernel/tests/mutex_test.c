@@ -5,16 +5,16 @@
  */
 #include "hal/atomic.h"
 #include "hal/cpu.h"
-#include "hart.h"
-#include "ktest.h"
-#include "lockorder.h"
-#include "mutex.h"
-#include "platform.h"
-#include "sched.h"
+#include "smp/hart.h"
+#include "debug/ktest.h"
+#include "sync/lockorder.h"
+#include "sync/mutex.h"
+#include "boot/platform.h"
+#include "sched/sched.h"
 #include "tests/sched_util.h"
-#include "thread.h"
-#include "timer.h"
-#include "trap.h"
+#include "sched/thread.h"
+#include "trap/timer.h"
+#include "trap/trap.h"
 
 /* ---- Mutual exclusion under contention ---- */
 

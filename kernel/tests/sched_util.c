@@ -4,9 +4,9 @@
 #include "tests/sched_util.h"
 
 #include "hal/atomic.h"
-#include "ktest.h"
-#include "thread.h"
-#include "timer.h"
+#include "debug/ktest.h"
+#include "sched/thread.h"
+#include "trap/timer.h"
 
 uint64_t ms_to_time(uint64_t ms)
 {

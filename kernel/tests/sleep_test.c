@@ -4,14 +4,14 @@
  * the ring for good; and the diagnostics of switching away holding a spinlock.
  */
 #include "hal/atomic.h"
-#include "hart.h"
-#include "ktest.h"
-#include "platform.h"
-#include "sleep.h"
-#include "spinlock.h"
+#include "smp/hart.h"
+#include "debug/ktest.h"
+#include "boot/platform.h"
+#include "sched/sleep.h"
+#include "sync/spinlock.h"
 #include "tests/sched_util.h"
-#include "thread.h"
-#include "timer.h"
+#include "sched/thread.h"
+#include "trap/timer.h"
 
 #define RING   4
 #define ROUNDS 10000

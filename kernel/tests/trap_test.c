@@ -4,18 +4,18 @@
  * in the bootstrap phase, on the boot hart.
  */
 #include "tests/trap_test.h"
-#include "bump.h"
+#include "mm/bump.h"
 #include "config.h"
-#include "console.h"
-#include "context_check.h"
+#include "dev/console.h"
+#include "debug/context_check.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
-#include "hart.h"
-#include "irq.h"
-#include "ktest.h"
-#include "platform.h"
-#include "timer.h"
-#include "trap.h"
+#include "smp/hart.h"
+#include "trap/irq.h"
+#include "debug/ktest.h"
+#include "boot/platform.h"
+#include "trap/timer.h"
+#include "trap/trap.h"
 
 /* Waits (with wfi) until this hart's tick count moves. */
 static void wait_for_tick(void)

@@ -1,0 +1,14 @@
+/*
+ * The report of an interrupt-context violation (kernel/context_check.h).
+ */
+#include "debug/context_check.h"
+
+#include "debug/panic.h"
+
+void context_violation(const char *operation, const char *must_not, void *caller)
+{
+	struct hart *h = this_hart();
+	panic("%s() called in interrupt context from %pS (hart %u, trap depth %d: a trap "
+	      "handler must not %s)",
+	      operation, caller, h->id, h->trap_depth, must_not);
+}

@@ -1,0 +1,241 @@
+/*
+ * Test selection, running, and result lines. Tests are found through the .ktests
+ * section that KTEST() fills and kernel/kernel.ld collects.
+ */
+#include "debug/ktest.h"
+
+#include <stdarg.h>
+
+#include "boot/bootargs.h"
+#include "dev/console.h"
+#include "lib/format.h"
+#include "lib/string.h"
+#include "debug/shutdown.h"
+
+#define MAX_SELECTED 16
+#define MAX_TESTS    512
+
+extern const struct ktest ktests_start[], ktests_end[];
+
+static char token[40] = "-";
+static char selection[MAX_SELECTED][48];
+static int nselected;
+static int remaining; /* chosen tests not yet run */
+static int passed, failed, skipped;
+
+#define MAX_INVARIANTS 4
+
+static struct {
+	const char *name;
+	void (*before)(void);
+	const char *(*after)(void);
+	bool armed; /* before() has run */
+} invariants[MAX_INVARIANTS];
+static int ninvariants;
+
+static bool ran[MAX_TESTS];
+static const struct ktest *current;
+static bool current_failed;
+static char failure[200];
+
+static void test_id(const struct ktest *t, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s.%s", t->suite, t->name);
+}
+
+/* How the selection picks t: 0 not at all, 1 as part of its suite, 2 by full name. */
+static int chosen(const struct ktest *t)
+{
+	char id[64];
+	test_id(t, id, sizeof id);
+	int how = 0;
+	for (int i = 0; i < nselected; i++) {
+		if (strcmp(selection[i], id) == 0)
+			return 2;
+		if (strcmp(selection[i], t->suite) == 0)
+			how = 1;
+	}
+	return how;
+}
+
+static bool runs(const struct ktest *t)
+{
+	int how = chosen(t);
+	return how == 2 || (how == 1 && t->flags == 0);
+}
+
+static bool names_something(const char *sel)
+{
+	for (const struct ktest *t = ktests_start; t < ktests_end; t++) {
+		char id[64];
+		test_id(t, id, sizeof id);
+		if (strcmp(sel, id) == 0 || strcmp(sel, t->suite) == 0)
+			return true;
+	}
+	return false;
+}
+
+void ktest_init(void)
+{
+	char list[256];
+	bootarg("token", token, sizeof token);
+	if (!bootarg("test", list, sizeof list) || list[0] == '\0')
+		return;
+	char *p = list;
+	while (*p && nselected < MAX_SELECTED) {
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		if (*p) {
+			if (names_something(p)) {
+				strlcpy(selection[nselected++], p, sizeof selection[0]);
+			} else {
+				printf("KTEST %s FAIL %s: no such test or suite\n", token, p);
+				failed++;
+			}
+		}
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	if (ktests_end - ktests_start > MAX_TESTS)
+		printf("KTEST %s FAIL harness: more than %d tests; raise MAX_TESTS\n", token,
+		       MAX_TESTS);
+	for (const struct ktest *t = ktests_start; t < ktests_end && t < ktests_start + MAX_TESTS;
+	     t++)
+		if (runs(t))
+			remaining++;
+	if (nselected == 0) /* nothing valid was chosen: report and stop at once */
+		ktest_finish();
+}
+
+bool ktest_active(void)
+{
+	return nselected > 0;
+}
+
+void ktest_fail(const char *file, int line, const char *fmt, ...)
+{
+	if (current_failed)
+		return;
+	current_failed = true;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(failure, sizeof failure, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof failure)
+		snprintf(failure + n, sizeof failure - n, " (%s:%d)", file, line);
+}
+
+void ktest_info(const char *fmt, ...)
+{
+	char text[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	char id[64] = "-";
+	if (current)
+		test_id(current, id, sizeof id);
+	printf("KTEST %s INFO %s %s\n", token, id, text);
+}
+
+void ktest_bench(const char *name, uint64_t value, const char *unit)
+{
+	printf("KTEST %s BENCH %s %lu %s\n", token, name, value, unit);
+}
+
+void ktest_add_invariant(const char *name, void (*before)(void), const char *(*after)(void))
+{
+	if (ninvariants == MAX_INVARIANTS) {
+		printf("KTEST %s FAIL harness: more than %d invariants; raise MAX_INVARIANTS\n",
+		       token, MAX_INVARIANTS);
+		failed++;
+		return;
+	}
+	invariants[ninvariants++] = (typeof(invariants[0])){name, before, after, false};
+}
+
+static void arm_invariants(void)
+{
+	for (int i = 0; i < ninvariants; i++) {
+		if (!invariants[i].armed) {
+			invariants[i].before();
+			invariants[i].armed = true;
+		}
+	}
+}
+
+static void check_invariants(void)
+{
+	for (int i = 0; i < ninvariants; i++) {
+		if (!invariants[i].armed)
+			continue;
+		const char *why = invariants[i].after();
+		if (why) {
+			printf("KTEST %s FAIL %s: %s\n", token, invariants[i].name, why);
+			failed++;
+		}
+	}
+}
+
+static void run_one(const struct ktest *t)
+{
+	char id[64];
+	test_id(t, id, sizeof id);
+	arm_invariants();
+	current = t;
+	current_failed = false;
+	printf("KTEST %s START %s\n", token, id);
+	t->run();
+	if (t->flags & KTEST_DEATH && !current_failed)
+		ktest_fail(__FILE__, __LINE__, "expected a panic, but the test returned");
+	if (current_failed) {
+		printf("KTEST %s FAIL %s: %s\n", token, id, failure);
+		failed++;
+	} else {
+		printf("KTEST %s PASS %s\n", token, id);
+		passed++;
+	}
+	current = NULL;
+	ran[t - ktests_start] = true;
+	remaining--;
+}
+
+void ktest_checkpoint(const char *suite)
+{
+	if (!ktest_active())
+		return;
+	for (const struct ktest *t = ktests_start; t < ktests_end; t++) {
+		if (strcmp(t->suite, suite) != 0)
+			continue;
+		if (runs(t)) {
+			run_one(t);
+		} else if (chosen(t) == 1) {
+			char id[64];
+			test_id(t, id, sizeof id);
+			printf("KTEST %s SKIP %s: %s; run it alone with test=%s\n", token, id,
+			       t->flags & KTEST_DEATH ? "death test" : "runs alone", id);
+			skipped++;
+		}
+	}
+	if (remaining == 0)
+		ktest_finish();
+}
+
+void ktest_finish(void)
+{
+	for (const struct ktest *t = ktests_start; t < ktests_end && remaining > 0; t++) {
+		if (runs(t) && !ran[t - ktests_start]) {
+			char id[64];
+			test_id(t, id, sizeof id);
+			printf("KTEST %s FAIL %s: boot ended before this test's checkpoint\n",
+			       token, id);
+			failed++;
+			remaining--;
+		}
+	}
+	check_invariants();
+	printf("KTEST %s DONE passed=%d failed=%d skipped=%d\n", token, passed, failed, skipped);
+	shutdown(failed ? EXIT_TESTS_FAILED : EXIT_OK);
+}

@@ -1,0 +1,91 @@
+/*
+ * panic(): the one way the kernel stops on an error it cannot recover from. It must
+ * work from any context (a trap handler, with the console lock held, while another
+ * hart panics), so it allocates nothing and waits for nothing it cannot give up on.
+ */
+#include "debug/panic.h"
+
+#include <stdarg.h>
+
+#include "dev/console.h"
+#include "hal/atomic.h"
+#include "hal/cpu.h"
+#include "smp/hart.h"
+#include "lib/ksyms.h"
+#include "boot/phase.h"
+#include "debug/shutdown.h"
+
+static volatile uint32_t panicking;
+
+#define BACKTRACE_MAX_FRAMES 32
+
+/*
+ * Walks the frame-pointer chain. With -fno-omit-frame-pointer, GCC for RISC-V keeps
+ * the return address at fp-8 and the caller's frame pointer at fp-16. Caller must pass
+ * a frame pointer of the running hart's stack (or 0); frames outside that stack end
+ * the walk instead of being read.
+ */
+void backtrace_from(uintptr_t fp)
+{
+	struct hart *h = this_hart();
+	printf("backtrace:\n");
+	for (int depth = 0; depth < BACKTRACE_MAX_FRAMES; depth++) {
+		if (fp % 8 != 0 || fp < h->stack_lo + 16 || fp > h->stack_hi)
+			break;
+		uintptr_t ra = *(uintptr_t *)(fp - 8);
+		uintptr_t prev = *(uintptr_t *)(fp - 16);
+		if (ra == 0)
+			break;
+		/*
+		 * Name the function of the call, ra - 1: after a call to a noreturn
+		 * function (panic itself), ra may already be the next function's start.
+		 */
+		uintptr_t offset;
+		const char *name = ksym_lookup(ra - 1, &offset);
+		if (name)
+			printf("  #%d 0x%016lx %s+0x%lx\n", depth, ra, name, offset + 1);
+		else
+			printf("  #%d 0x%016lx\n", depth, ra);
+		if (prev <= fp)
+			break;
+		fp = prev;
+	}
+	printf("end of backtrace\n");
+}
+
+static __attribute__((noreturn)) void vpanic(uintptr_t fp, void (*details)(const void *),
+                                             const void *ctx, const char *fmt, va_list ap)
+{
+	cpu_irq_disable();
+	/* Only the first hart to panic reports; a second panic would only add noise. */
+	if (atomic_swap_acquire(&panicking, 1) != 0) {
+		if (panicking == 2) /* this very report failed: stop at once */
+			power_off(EXIT_PANIC);
+		cpu_halt();
+	}
+	console_enter_panic();
+	printf("\npanic: ");
+	vprintf(fmt, ap);
+	printf("\npanic: hart %u, phase %s\n", this_hart()->id, phase_name(phase_now()));
+	panicking = 2;
+	if (details)
+		details(ctx);
+	backtrace_from(fp);
+	stop_other_harts();
+	power_off(EXIT_PANIC);
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vpanic(cpu_frame_pointer(), NULL, NULL, fmt, ap);
+}
+
+void panic_report(uintptr_t fp, void (*details)(const void *ctx), const void *ctx, const char *fmt,
+                  ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vpanic(fp, details, ctx, fmt, ap);
+}

@@ -1,0 +1,31 @@
+/*
+ * The per-hart table and the boot stacks that kernel/hal/entry.S switches to.
+ */
+#include "smp/hart.h"
+
+#include "hal/trapframe.h"
+
+struct hart harts[MAX_HARTS];
+uint8_t boot_stacks[MAX_HARTS][KSTACK_SIZE] __attribute__((aligned(16)));
+uint32_t boot_hart_id;
+
+/* Caller must be hart `hartid`, running on boot_stacks[hartid], with hartid < MAX_HARTS. */
+void hart_bind(uint32_t hartid)
+{
+	struct hart *h = &harts[hartid];
+	h->id = hartid;
+	hart_set_stack(h, (uintptr_t)boot_stacks[hartid],
+	               (uintptr_t)boot_stacks[hartid] + KSTACK_SIZE);
+	cpu_set_hart_pointer(h);
+	h->online = true;
+}
+
+void hart_set_stack(struct hart *h, uintptr_t lo, uintptr_t hi)
+{
+	h->stack_lo = lo;
+	h->stack_hi = hi;
+	h->trap_sp_min = lo + KSTACK_GUARD + TRAPFRAME_SIZE + TRAP_STACK_RESERVE;
+	h->stack_canary = STACK_CANARY;
+	/* Sound: the guard band is part of the caller's stack and never used as stack. */
+	*stack_canary_slot(lo) = STACK_CANARY;
+}

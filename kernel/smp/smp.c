@@ -1,0 +1,299 @@
+/*
+ * Starting the other harts, the parking loop they wait in, the per-hart mailbox that
+ * hands them work, and stopping them (kernel/smp.h).
+ *
+ * The boot hart asks the firmware (SBI HSM hart_start) to start each other hart at
+ * _start_secondary (kernel/hal/entry.S) with a1 = the top of that hart's own boot
+ * stack; the hart binds tp to its struct hart, sets up its traps, its timer and its
+ * device interrupts (lab 2), registers itself and parks with interrupts on.
+ */
+#include "smp/smp.h"
+
+#include "boot/bootargs.h"
+#include "config.h"
+#include "dev/console.h"
+#include "hal/atomic.h"
+#include "hal/cpu.h"
+#include "hal/sbi.h"
+#include "smp/hart.h"
+#include "trap/irq.h"
+#include "sync/irqnest.h"
+#include "lib/format.h"
+#include "lib/string.h"
+#include "debug/panic.h"
+#include "boot/phase.h"
+#include "boot/platform.h"
+#include "sync/spinlock.h"
+#include "trap/timer.h"
+#include "trap/trap.h"
+
+/* How long the boot hart waits for a started hart to reach its parking loop. */
+#define START_TIMEOUT_MS 1000
+/* How long stop_other_harts() waits for the others to halt. */
+#define STOP_TIMEOUT_MS 100
+
+extern char _start[], _start_secondary[];
+/* Set once the boot hart expects secondaries; a word in entry.S's .data. */
+extern uint32_t secondaries_welcome;
+/* Bit i: hart i came in through _start instead (entry.S), which is worth a line. */
+extern volatile uint64_t late_harts;
+_Static_assert(MAX_HARTS <= 64, "late_harts has one bit per hart");
+
+/* Guards the count of online harts; the first lock the kernel takes. */
+static struct spinlock smp_lock = SPINLOCK_INIT("smp");
+static int nonline;
+
+/* 1 + the id of the hart that asked the others to stop; 0 while none has. */
+static volatile uint32_t stopper;
+
+uint64_t smp_ms_to_ticks(uint64_t ms)
+{
+	return timer_timebase() * ms / 1000;
+}
+
+/* Sends an inter-processor interrupt: a software interrupt on hart `hartid`. */
+static void poke(uint32_t hartid)
+{
+	/* hart_mask bit 0 stands for hart_mask_base: a mask naming exactly one hart. */
+	sbi_send_ipi(1, hartid);
+}
+
+void smp_kick(uint32_t hartid)
+{
+	poke(hartid);
+}
+
+/* The software-interrupt handler (interrupt context): IPIs ask a hart to stop. */
+static void ipi_received(void)
+{
+	smp_poll_stop();
+}
+
+static void set_activity(struct hart *h, enum hart_activity a)
+{
+	atomic_store_relaxed(&h->activity, a);
+}
+
+static void come_online(void)
+{
+	spin_lock(&smp_lock);
+	nonline++;
+	spin_unlock(&smp_lock);
+}
+
+int smp_online(void)
+{
+	spin_lock(&smp_lock);
+	int n = nonline;
+	spin_unlock(&smp_lock);
+	return n;
+}
+
+static bool wait_until_parked(struct hart *h, uint64_t ms)
+{
+	uint64_t deadline = timer_now() + smp_ms_to_ticks(ms);
+	while (atomic_load_relaxed(&h->activity) == HART_STARTING)
+		if (timer_now() > deadline)
+			return false;
+	return true;
+}
+
+void smp_start_secondaries(void)
+{
+	assert_phase(PHASE_BOOTSTRAP);
+	struct hart *me = this_hart();
+	set_activity(me, HART_WORKING);
+	trap_set_software_handler(ipi_received);
+	come_online();
+	if (platform.nharts > 1 && !sbi_has_extension(SBI_EXT_HSM)) {
+		printf("sprout: the firmware cannot start harts (no SBI HSM): running on one\n");
+		return;
+	}
+	for (int i = 0; i < platform.nharts; i++)
+		if (platform.hart_ids[i] != me->id)
+			set_activity(&harts[platform.hart_ids[i]], HART_STARTING);
+	/* A hart the firmware let into _start early may come in now (kernel/hal/entry.S). */
+	atomic_store_release(&secondaries_welcome, 1);
+	/* hartentry=start: do what the firmware now and then does, to test that it works. */
+	char entry[8];
+	bool via_start = bootarg("hartentry", entry, sizeof entry) && strcmp(entry, "start") == 0;
+	for (int i = 0; i < platform.nharts; i++) {
+		uint32_t id = platform.hart_ids[i];
+		if (id == me->id)
+			continue;
+		struct hart *h = &harts[id];
+		/* Sound: boot_stacks[id] is used by no one until hart `id` runs on it. */
+		uintptr_t stack_top = (uintptr_t)boot_stacks[id] + KSTACK_SIZE;
+		struct sbi_result r =
+		        via_start ? sbi_hart_start(id, (uintptr_t)_start, platform.dtb.base)
+		                  : sbi_hart_start(id, (uintptr_t)_start_secondary, stack_top);
+		if (r.error == SBI_ERR_ALREADY_AVAILABLE)
+			continue; /* running already: it came in through _start */
+		if (r.error != SBI_SUCCESS) {
+			set_activity(h, HART_OFFLINE);
+			printf("sprout: cannot start hart %u: SBI error %ld (state %ld)\n", id,
+			       r.error, sbi_hart_status(id).value);
+		}
+	}
+	/* Started one after the other, they come up in parallel: wait for all. */
+	for (int i = 0; i < platform.nharts; i++) {
+		uint32_t id = platform.hart_ids[i];
+		struct hart *h = &harts[id];
+		/* Not h->id: a hart that never came up has not filled its struct in. */
+		if (h != me && !wait_until_parked(h, START_TIMEOUT_MS)) {
+			set_activity(h, HART_OFFLINE);
+			printf("sprout: hart %u did not come up within %d ms\n", id,
+			       START_TIMEOUT_MS);
+		}
+	}
+	for (int i = 0; i < platform.nharts; i++)
+		if (late_harts & (1ul << platform.hart_ids[i]))
+			printf("sprout: hart %u came in through _start, not _start_secondary; "
+			       "it joined as a secondary\n",
+			       platform.hart_ids[i]);
+	int n = smp_online();
+	printf("sprout: %d hart%s online\n", n, n == 1 ? "" : "s");
+}
+
+static __attribute__((noreturn)) void halt_here(struct hart *me)
+{
+	set_activity(me, HART_HALTED);
+	cpu_halt();
+}
+
+void smp_poll_stop(void)
+{
+	uint32_t s = atomic_load_acquire(&stopper);
+	struct hart *me = this_hart();
+	if (s != 0 && s != me->id + 1)
+		halt_here(me);
+}
+
+/* Runs the mailbox's work, if any; returns whether there was some. */
+static bool run_posted_work(struct hart *me)
+{
+	if (atomic_load_acquire(&me->work.state) != SMP_WORK_POSTED)
+		return false;
+	atomic_store_relaxed(&me->work.state, SMP_WORK_RUNNING);
+	set_activity(me, HART_WORKING);
+	me->work.fn(me->work.arg);
+	if (me->nheld != 0)
+		panic("hart %u: work %pS returned holding lock '%s' (taken at %pS)", me->id,
+		      me->work.fn, me->held[0]->name, me->held[0]->site);
+	if (irq_depth() != 0)
+		panic("hart %u: work %pS returned with %u irq_push() not undone", me->id,
+		      me->work.fn, irq_depth());
+	set_activity(me, HART_PARKED);
+	/* Release: whoever sees the mailbox idle also sees everything the work wrote. */
+	atomic_store_release(&me->work.state, SMP_WORK_IDLE);
+	return true;
+}
+
+void smp_secondary_main(void)
+{
+	struct hart *me = this_hart();
+	trap_init_hart();
+	timer_init_hart();
+	irq_init_hart();
+	cpu_irq_enable();
+	come_online();
+	set_activity(me, HART_PARKED);
+	/*
+	 * The parking loop polls instead of waiting in wfi. Under QEMU -icount, where all
+	 * harts take turns on one host thread, a hart in wfi was never resumed by an IPI
+	 * (nor by its own timer) while another hart kept running, and benchmarks need
+	 * -icount. The IPI that smp_run_on() sends is for lab 4's idle loop, which can
+	 * sleep in wfi; here the trap handler only acknowledges it.
+	 */
+	for (;;) {
+		smp_poll_stop();
+		if (!run_posted_work(me))
+			cpu_relax();
+	}
+}
+
+bool smp_run_on(uint32_t hartid, void (*fn)(void *arg), void *arg)
+{
+	if (hartid >= MAX_HARTS || hartid == this_hart()->id)
+		return false;
+	struct hart *h = &harts[hartid];
+	uint32_t a = atomic_load_relaxed(&h->activity);
+	if (a != HART_PARKED && a != HART_WORKING)
+		return false;
+	/* Claim the mailbox (two posters may race for it), fill it, then publish. */
+	if (!atomic_cas_acq_rel(&h->work.state, SMP_WORK_IDLE, SMP_WORK_RUNNING))
+		return false;
+	h->work.fn = fn;
+	h->work.arg = arg;
+	atomic_store_release(&h->work.state, SMP_WORK_POSTED);
+	poke(hartid);
+	return true;
+}
+
+bool smp_join_timeout(uint32_t hartid, uint64_t ms)
+{
+	struct hart *h = &harts[hartid];
+	uint64_t deadline = timer_now() + smp_ms_to_ticks(ms);
+	while (atomic_load_acquire(&h->work.state) != SMP_WORK_IDLE) {
+		if (timer_now() > deadline)
+			return false;
+		smp_poll_stop();
+		cpu_relax();
+	}
+	return true;
+}
+
+void smp_join(uint32_t hartid)
+{
+	while (!smp_join_timeout(hartid, 1000))
+		;
+}
+
+void smp_stop_others(void)
+{
+	struct hart *me = this_hart();
+	/* The first hart to ask wins; a later asker is itself stopped by the first. */
+	if (!atomic_cas_acq_rel(&stopper, 0, me->id + 1) && stopper != me->id + 1)
+		return;
+	for (int i = 0; i < MAX_HARTS; i++) {
+		uint32_t a = atomic_load_relaxed(&harts[i].activity);
+		if (&harts[i] != me && (a == HART_PARKED || a == HART_WORKING))
+			poke(harts[i].id);
+	}
+	if (platform.timebase_hz == 0)
+		return;
+	uint64_t deadline = timer_now() + smp_ms_to_ticks(STOP_TIMEOUT_MS);
+	for (int i = 0; i < MAX_HARTS; i++) {
+		struct hart *h = &harts[i];
+		uint32_t a;
+		while (h != me && ((a = atomic_load_relaxed(&h->activity)) == HART_PARKED ||
+		                   a == HART_WORKING)) {
+			if (timer_now() > deadline) {
+				/* Interrupts off and not polling: powering off will stop it. */
+				printf("sprout: hart %u did not stop within %d ms\n", h->id,
+				       STOP_TIMEOUT_MS);
+				break;
+			}
+			cpu_relax();
+		}
+	}
+}
+
+int smp_describe(const struct hart *h, char *buf, size_t size)
+{
+	switch (atomic_load_relaxed(&h->activity)) {
+	case HART_OFFLINE:
+		return snprintf(buf, size, "offline");
+	case HART_STARTING:
+		return snprintf(buf, size, "starting");
+	case HART_PARKED:
+		return snprintf(buf, size, "parked");
+	case HART_HALTED:
+		return snprintf(buf, size, "halted");
+	case HART_WORKING:
+		if (h->id == boot_hart_id)
+			return snprintf(buf, size, "running boot and tests");
+		return snprintf(buf, size, "running %pS", h->work.fn);
+	}
+	return snprintf(buf, size, "in an unknown state");
+}

@@ -1,0 +1,266 @@
+/*
+ * The C side of traps: the dispatch by cause, the breakpoint step-over, the report of
+ * a fatal exception, and the double-fault report for traps the entry could not take on
+ * the kernel stack. Nothing here sleeps, allocates or waits on a lock that a sleeping
+ * thread could hold; the console lock it may print under is a spin flag taken with
+ * interrupts off.
+ */
+#include "trap/trap.h"
+
+#include "config.h"
+#include "dev/console.h"
+#include "hal/cpu.h"
+#include "hal/trap.h"
+#include "smp/hart.h"
+#include "trap/irq.h"
+#include "debug/lab.h"
+#include "debug/panic.h"
+#include "sched/sched.h"
+#include "debug/shutdown.h"
+#include "trap/timer.h"
+
+/* Where the trap entry builds its frame when the kernel stack cannot be trusted. */
+static uint8_t emergency_stacks[MAX_HARTS][EMERGENCY_STACK_SIZE] __attribute__((aligned(16)));
+
+static struct trap_stats stats[MAX_HARTS];
+static void (*software_handler)(void);
+
+static struct trap_stats *my_stats(void)
+{
+	return &stats[this_hart()->id];
+}
+
+void trap_init(void)
+{
+	trap_init_hart();
+}
+
+void trap_init_hart(void)
+{
+	struct hart *h = this_hart();
+	h->emergency_top = (uintptr_t)emergency_stacks[h->id] + EMERGENCY_STACK_SIZE;
+	h->entry_busy = h->emergency_busy = h->fault_reason = FAULT_NONE;
+	h->trap_depth = 0;
+	trap_vector_install(h);
+	/* Inter-processor interrupts (lab 3) come as software interrupts; until then
+	 * one is unexpected, and counted. */
+	cpu_irq_source_enable(IRQ_S_SOFTWARE);
+}
+
+void trap_self_check(void)
+{
+	uint64_t before = my_stats()->breakpoints;
+	cpu_breakpoint();
+	if (my_stats()->breakpoints != before + 1)
+		panic("trap self-check: an ebreak returned, but the breakpoint count went from "
+		      "%lu to %lu",
+		      before, my_stats()->breakpoints);
+}
+
+void trap_set_software_handler(void (*handler)(void))
+{
+	software_handler = handler;
+}
+
+struct trap_stats trap_stats(void)
+{
+	return *my_stats();
+}
+
+void trap_print_stats(void)
+{
+	struct trap_stats *s = my_stats();
+	printf("sprout: traps on hart %u: %lu timer, %lu external, %lu software, %lu "
+	       "breakpoints, %lu unexpected\n",
+	       this_hart()->id, s->timer, s->external, s->software, s->breakpoints, s->unexpected);
+	irq_print_stats();
+}
+
+/* The registers of a trap frame, four to a line, after the trap's CSRs. */
+static void print_frame(const void *ctx)
+{
+	static const char *const names[32] = {"zero", "ra", "sp",  "gp",  "tp", "t0", "t1", "t2",
+	                                      "s0",   "s1", "a0",  "a1",  "a2", "a3", "a4", "a5",
+	                                      "a6",   "a7", "s2",  "s3",  "s4", "s5", "s6", "s7",
+	                                      "s8",   "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
+	const struct trapframe *tf = ctx;
+	printf("trap: %s (scause 0x%lx) in %s mode\n", trap_cause_name(tf), tf->scause,
+	       trap_from_kernel(tf) ? "kernel" : "user");
+	printf("  sepc    0x%016lx %pS\n", tf->sepc, (void *)tf->sepc);
+	printf("  stval   0x%016lx\n", tf->stval);
+	printf("  sstatus 0x%016lx\n", tf->sstatus);
+	printf("  ra      0x%016lx %pS\n", tf->x[REG_RA], (void *)tf->x[REG_RA]);
+	for (int r = 0; r < 32; r += 4)
+		printf("  %-4s 0x%016lx  %-4s 0x%016lx  %-4s 0x%016lx  %-4s 0x%016lx\n", names[r],
+		       r ? tf->x[r] : 0, names[r + 1], tf->x[r + 1], names[r + 2], tf->x[r + 2],
+		       names[r + 3], tf->x[r + 3]);
+}
+
+/* An exception the kernel cannot continue from: report it and stop every hart. */
+static __attribute__((noreturn)) void trap_fatal(struct trapframe *tf)
+{
+	panic_report(tf->x[REG_S0], print_frame, tf, "%s at %pS (sepc 0x%lx, stval 0x%lx)",
+	             trap_cause_name(tf), (void *)tf->sepc, tf->sepc, tf->stval);
+}
+
+/* A software interrupt: acknowledge it, then hand it to whoever expects it. */
+static void software_interrupt(struct trapframe *tf)
+{
+	cpu_software_interrupt_clear();
+	my_stats()->software++;
+	if (software_handler) {
+		software_handler();
+		return;
+	}
+	my_stats()->unexpected++;
+	printf("sprout: unexpected %s on hart %u: counted and ignored\n", trap_cause_name(tf),
+	       this_hart()->id);
+}
+
+/*
+ * An interrupt cause the kernel never enabled on purpose. It cannot be acknowledged
+ * without knowing its source, so mask it on this hart rather than take it forever.
+ */
+static void unexpected_interrupt(struct trapframe *tf)
+{
+	uint64_t code = trap_cause_code(tf);
+	my_stats()->unexpected++;
+	if (code < 64)
+		cpu_irq_source_disable((unsigned)code);
+	printf("sprout: unexpected interrupt %lu (%s) on hart %u: counted and masked\n", code,
+	       trap_cause_name(tf), this_hart()->id);
+}
+
+/*
+ * Sends one trap to its handler. Interrupts go to the timer, the interrupt controller
+ * or the software-interrupt handler; a breakpoint resumes after the ebreak; any other
+ * exception is fatal. To resume somewhere else, change tf->sepc: the entry returns to it.
+ */
+static void trap_dispatch(struct trapframe *tf)
+{
+	// LAB trap: BEGIN
+	uint64_t code = trap_cause_code(tf);
+	if (trap_is_interrupt(tf)) {
+		switch (code) {
+		case IRQ_S_TIMER:
+			my_stats()->timer++;
+			timer_interrupt();
+			break;
+		case IRQ_S_EXTERNAL:
+			my_stats()->external++;
+			irq_external_interrupt();
+			break;
+		case IRQ_S_SOFTWARE:
+			software_interrupt(tf);
+			break;
+		default:
+			unexpected_interrupt(tf);
+			break;
+		}
+		return;
+	}
+	if (code == EXC_BREAKPOINT) {
+		/* sepc is the ebreak itself: 4 bytes, or 2 for c.ebreak. */
+		tf->sepc += insn_length(tf->sepc);
+		my_stats()->breakpoints++;
+		return;
+	}
+	trap_fatal(tf);
+	// LAB trap: STUB
+	// /* Your code here: see docs/labs/2-trap.md. */
+	// (void)tf;
+	// (void)software_interrupt;
+	// (void)unexpected_interrupt;
+	// (void)trap_fatal;
+	// lab_missing("trap handling", "docs/labs/2-trap.md");
+	// LAB trap: END
+}
+
+/* What the double-fault report says about the stack, after the frame. */
+static void print_double_fault(const void *ctx)
+{
+	const struct trapframe *tf = ctx;
+	struct hart *h = this_hart();
+	printf("double fault: the trap below was taken on the emergency stack of hart %u\n", h->id);
+	printf("  kernel stack %p-%p, guard band up to %p, lowest sp for a trap %p\n",
+	       (void *)h->stack_lo, (void *)h->stack_hi, (void *)(h->stack_lo + KSTACK_GUARD),
+	       (void *)h->trap_sp_min);
+	print_frame(tf);
+}
+
+/* Called by trap_handler() when the entry took the emergency path. */
+static __attribute__((noreturn)) void trap_double_fault(struct trapframe *tf)
+{
+	struct hart *h = this_hart();
+	uintptr_t sp = tf->x[REG_SP];
+	uint64_t canary = *stack_canary_slot(h->stack_lo);
+	switch (h->fault_reason) {
+	case FAULT_STACK_BOUNDS:
+		if (sp < h->trap_sp_min && sp + KSTACK_SIZE >= h->stack_lo)
+			panic_report(tf->x[REG_S0], print_double_fault, tf,
+			             "double fault: kernel stack overflow on hart %u: sp %p is "
+			             "below %p, the lowest sp at which a trap can be handled "
+			             "(taken at %pS)",
+			             h->id, (void *)sp, (void *)h->trap_sp_min, (void *)tf->sepc);
+		panic_report(tf->x[REG_S0], print_double_fault, tf,
+		             "double fault: trap with sp %p outside the kernel stack %p-%p of hart "
+		             "%u (taken at %pS)",
+		             (void *)sp, (void *)h->stack_lo, (void *)h->stack_hi, h->id,
+		             (void *)tf->sepc);
+	case FAULT_STACK_CANARY:
+		panic_report(tf->x[REG_S0], print_double_fault, tf,
+		             "double fault: kernel stack overflow on hart %u: the canary at %p was "
+		             "overwritten (0x%lx instead of 0x%lx) (noticed at %pS)",
+		             h->id, (void *)stack_canary_slot(h->stack_lo), canary, h->stack_canary,
+		             (void *)tf->sepc);
+	default:
+		panic_report(tf->x[REG_S0], print_double_fault, tf,
+		             "double fault: %s at %pS while the trap entry was saving the state "
+		             "of another trap (hart %u)",
+		             trap_cause_name(tf), (void *)tf->sepc, h->id);
+	}
+}
+
+/*
+ * The entry calls this, on the emergency stack, for a trap that came while a double
+ * fault was already being handled: typically the save code itself faulting again on the
+ * emergency path. No frame could be saved, but the CSRs still describe this trap.
+ */
+__attribute__((noreturn)) void trap_triple_fault(void)
+{
+	static volatile int once;
+	if (once++ == 0) {
+		struct trapframe tf = {0};
+		trap_read_csrs(&tf);
+		console_enter_panic();
+		printf("\npanic: triple fault: %s at %pS (sepc 0x%lx, stval 0x%lx) on hart %u, "
+		       "while an earlier fault was being handled on the emergency stack\n",
+		       trap_cause_name(&tf), (void *)tf.sepc, tf.sepc, tf.stval, this_hart()->id);
+	}
+	power_off(EXIT_PANIC);
+}
+
+/* The lab 2 stub of the entry calls this instead of saving registers. */
+__attribute__((noreturn)) void trap_entry_missing(void)
+{
+	lab_missing("trap handling", "docs/labs/2-trap.md");
+}
+
+void trap_handler(struct trapframe *tf)
+{
+	struct hart *h = this_hart();
+	if (h->fault_reason != FAULT_NONE)
+		trap_double_fault(tf);
+	h->trap_depth++;
+	trap_dispatch(tf);
+	h->trap_depth--;
+	/*
+	 * About to return from an interrupt to kernel code that had interrupts on: the
+	 * place where the scheduler (lab 4) may preempt the interrupted thread. If it did,
+	 * the thread may have resumed on another hart: `h` is stale then, and the frame's
+	 * tp, which the entry restores, must name the hart the thread returns on.
+	 */
+	if (h->trap_depth == 0 && trap_is_interrupt(tf) && trap_from_kernel(tf) &&
+	    sched_interrupt_exit())
+		tf->x[REG_TP] = (uint64_t)this_hart();
+}
