@@ -37,7 +37,7 @@ CFLAGS  := $(ARCHFLAGS) -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	   -fno-pie -fno-omit-frame-pointer \
 	   -fno-strict-aliasing -fno-toplevel-reorder -fno-optimize-sibling-calls -MMD -MP -Ikernel \
 	   -DCONFIG_DEBUG=$(DEBUG)
-ASFLAGS := $(ARCHFLAGS) -g -Ikernel -MMD -MP
+ASFLAGS := $(ARCHFLAGS) -g -Ikernel -I$(BUILD)/gen -MMD -MP
 # libgcc's multilib for soft-float rv64 is selected by the plain ISA string.
 LIBGCC_ARCH := -march=rv64imac -mabi=lp64 -mcmodel=medany
 LDFLAGS := $(LIBGCC_ARCH) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments -Wl,--no-relax \
@@ -46,7 +46,7 @@ LDFLAGS := $(LIBGCC_ARCH) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments -
 # Every subsystem is a folder of kernel/ (docs/layout.md); hosttest/ and scripts/ are
 # not part of the kernel.
 KDIRS := $(filter-out kernel/hosttest/ kernel/scripts/,$(sort $(dir $(wildcard kernel/*/))))
-KSRCS := $(foreach d,$(KDIRS),$(wildcard $(d)*.c $(d)*.S))
+KSRCS := $(filter-out kernel/hal/asm_offsets.c,$(foreach d,$(KDIRS),$(wildcard $(d)*.c $(d)*.S)))
 KOBJS := $(patsubst kernel/%,$(BUILD)/%.o,$(KSRCS))
 
 # `make -s` stays silent; otherwise one short line per file.
@@ -69,10 +69,22 @@ $(BUILD)/%.c.o: kernel/%.c Makefile
 	$(say) "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/%.S.o: kernel/%.S Makefile
+$(BUILD)/%.S.o: kernel/%.S $(BUILD)/gen/asm_offsets.h Makefile
 	@mkdir -p $(dir $@)
 	$(say) "  AS      $<"
 	@$(CC) $(ASFLAGS) -c $< -o $@
+
+# Structure offsets for assembly, from the C structs (kernel/hal/asm_offsets.c): each
+# "->NAME value" line the compiler writes becomes "#define NAME value".
+$(BUILD)/gen/asm_offsets.h: kernel/hal/asm_offsets.c Makefile
+	@mkdir -p $(dir $@)
+	$(say) "  GEN     $@"
+	@$(CC) $(CFLAGS) -MF $(BUILD)/gen/asm_offsets.d -MT $@ -S $< -o $(BUILD)/gen/asm_offsets.s
+	@{ echo "/* Generated from kernel/hal/asm_offsets.c by the Makefile: do not edit. */"; \
+	  echo "#pragma once"; \
+	  sed -n 's/^.*->\([A-Z0-9_]*\) \([0-9]*\).*$$/#define \1 \2/p' $(BUILD)/gen/asm_offsets.s; \
+	} > $@.tmp && mv $@.tmp $@
+-include $(BUILD)/gen/asm_offsets.d
 
 # The kernel carries its own symbol table so that panics and trap reports can name
 # functions. Link once with an empty table, list the text symbols, link again: the

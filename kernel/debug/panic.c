@@ -30,7 +30,7 @@ void backtrace_from(uintptr_t fp)
 	struct hart *h = this_hart();
 	printf("backtrace:\n");
 	for (int depth = 0; depth < BACKTRACE_MAX_FRAMES; depth++) {
-		if (fp % 8 != 0 || fp < h->stack_lo + 16 || fp > h->stack_hi)
+		if (fp % 8 != 0 || fp < h->entry.stack_lo + 16 || fp > h->entry.stack_hi)
 			break;
 		uintptr_t ra = *(uintptr_t *)(fp - 8);
 		uintptr_t prev = *(uintptr_t *)(fp - 16);

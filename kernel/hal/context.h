@@ -11,14 +11,8 @@
  */
 #pragma once
 
-/* Offsets shared with kernel/hal/context_switch.S; the _Static_asserts below pin them. */
-#define CTX_RA       0
-#define CTX_SP       8
-#define CTX_S(n)     (16 + (n)*8) /* s0 .. s11 */
-#define CONTEXT_SIZE (14 * 8)
-
-#ifndef __ASSEMBLER__
-
+/* kernel/hal/context_switch.S reaches these fields through offsets generated from
+   this struct (kernel/hal/asm.h). */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,11 +22,8 @@ struct context {
 	uint64_t s[12]; /* s0 (the frame pointer) .. s11 */
 };
 
-_Static_assert(offsetof(struct context, ra) == CTX_RA, "context ra");
-_Static_assert(offsetof(struct context, sp) == CTX_SP, "context sp");
-_Static_assert(offsetof(struct context, s[0]) == CTX_S(0), "context s0");
-_Static_assert(offsetof(struct context, s[11]) == CTX_S(11), "context s11");
-_Static_assert(sizeof(struct context) == CONTEXT_SIZE, "context size");
+/* The assembly stores whole registers: no padding, each slot one x register. */
+_Static_assert(sizeof(struct context) == 14 * sizeof(uint64_t), "context has no padding");
 
 /*
  * Saves the callee-saved registers of the caller in *save, loads those of *load and
@@ -65,4 +56,3 @@ static inline void context_init(struct context *ctx, void (*entry)(void), uintpt
 	ctx->s[1] = (uintptr_t)entry;
 }
 
-#endif /* __ASSEMBLER__ */

@@ -7,7 +7,7 @@
  * back), sp, and s0-s11. Everything else is caller-saved: the code that called
  * context_switch() has already put what it needs on its own stack.
  */
-#include "hal/context.h"
+#include "hal/asm.h"
 
 	.section .text
 	.balign 4

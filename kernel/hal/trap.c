@@ -6,9 +6,9 @@
 #include <stdint.h>
 
 #include "hal/csr.h"
+#include "hal/trap_entry.h"
 #include "hal/trapframe.h"
 
-extern char trap_entry[];
 
 void trap_vector_install(void *per_hart)
 {

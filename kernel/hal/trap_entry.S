@@ -4,8 +4,9 @@
  * saying why. It saves the interrupted state in a struct trapframe (kernel/hal/
  * trapframe.h), calls trap_handler() in C, restores everything and returns with sret.
  *
- * It trusts no register of the interrupted code. sscratch holds this hart's struct hart
- * (kernel/hart.h), which says where the hart's kernel stack is. Before storing anything
+ * It trusts no register of the interrupted code. sscratch holds this hart's
+ * struct hart_entry (kernel/hal/trap_entry.h), which says where the hart's kernel stack
+ * is. Before storing anything
  * on the interrupted stack, the entry checks that sp lies inside that stack with room
  * for a frame and the handler, and that the canary at the top of the stack's guard band
  * is intact. If not (a stack overflow), or if a trap arrives while the entry itself is
@@ -13,32 +14,31 @@
  * "double fault" report instead of the kernel corrupting memory or hanging.
  */
 #include "config.h"
-#include "hal/trapframe.h"
-#include "smp/hart.h"
+#include "hal/asm.h"
 
 	.section .text
 	.balign 4
 	.globl trap_entry
 trap_entry:
-	/* sp = this hart's struct hart; sscratch = the interrupted sp. */
+	/* sp = this hart's struct hart_entry; sscratch = the interrupted sp. */
 	csrrw	sp, sscratch, sp
-	sd	t0, HART_SCRATCH0(sp)
-	sd	t1, HART_SCRATCH1(sp)
-	ld	t0, HART_ENTRY_BUSY(sp)
+	sd	t0, ENTRY_SCRATCH0(sp)
+	sd	t1, ENTRY_SCRATCH1(sp)
+	ld	t0, ENTRY_BUSY(sp)
 	bnez	t0, .Lnested_entry
 	li	t0, 1
-	sd	t0, HART_ENTRY_BUSY(sp)
+	sd	t0, ENTRY_BUSY(sp)
 
 	/* Room on the interrupted stack for a frame plus what the handler needs? */
 	csrr	t0, sscratch
-	ld	t1, HART_STACK_HI(sp)
+	ld	t1, ENTRY_STACK_HI(sp)
 	bgtu	t0, t1, .Lbad_stack
-	ld	t1, HART_TRAP_SP_MIN(sp)
+	ld	t1, ENTRY_TRAP_SP_MIN(sp)
 	bltu	t0, t1, .Lbad_stack
 	/* An intact canary says the stack never overflowed since the last trap. */
-	ld	t1, HART_STACK_LO(sp)
+	ld	t1, ENTRY_STACK_LO(sp)
 	ld	t1, (KSTACK_GUARD - 8)(t1)
-	ld	t0, HART_STACK_CANARY(sp)
+	ld	t0, ENTRY_STACK_CANARY(sp)
 	bne	t0, t1, .Lbad_canary
 
 	/* The frame goes right below the interrupted sp (kept 16-byte aligned). */
@@ -48,15 +48,16 @@ trap_entry:
 
 .Lhave_frame:
 	/*
-	 * t0 = the frame, sp = struct hart, sscratch = interrupted sp, the interrupted t0
-	 * and t1 parked in the struct hart. Move those three into the frame, give sscratch
-	 * back its struct hart for the next trap, and run on the frame's stack.
+	 * t0 = the frame, sp = struct hart_entry, sscratch = interrupted sp, the
+	 * interrupted t0 and t1 parked in the struct hart_entry. Move those three into the
+	 * frame, give sscratch back its struct hart_entry for the next trap, and run on the
+	 * frame's stack.
 	 */
 	csrr	t1, sscratch
 	sd	t1, TF_X(2)(t0)
-	ld	t1, HART_SCRATCH0(sp)
+	ld	t1, ENTRY_SCRATCH0(sp)
 	sd	t1, TF_X(5)(t0)
-	ld	t1, HART_SCRATCH1(sp)
+	ld	t1, ENTRY_SCRATCH1(sp)
 	sd	t1, TF_X(6)(t0)
 	csrw	sscratch, sp
 	mv	sp, t0
@@ -84,12 +85,13 @@ trap_entry:
 	// LAB trap: END
 
 	/*
-	 * Everything is saved: C may run. tp = this hart whatever the interrupted code
-	 * left in tp; the interrupted s0 stays in s0, so backtraces from the handler
+	 * Everything is saved: C may run. tp = sscratch, this hart's per-hart pointer,
+	 * whatever the interrupted code left in tp (the kernel's struct hart starts with
+	 * the struct hart_entry); the interrupted s0 stays in s0, so backtraces from the handler
 	 * continue into the interrupted code.
 	 */
 	csrr	tp, sscratch
-	sd	zero, HART_ENTRY_BUSY(tp)
+	sd	zero, ENTRY_BUSY(tp)
 	mv	a0, sp
 	call	trap_handler
 
@@ -127,18 +129,18 @@ trap_entry:
 .Lbad_canary:
 	li	t0, FAULT_STACK_CANARY
 .Lemergency:
-	sd	t0, HART_FAULT_REASON(sp)
-	ld	t0, HART_EMERGENCY_BUSY(sp)
+	sd	t0, ENTRY_FAULT_REASON(sp)
+	ld	t0, ENTRY_EMERGENCY_BUSY(sp)
 	bnez	t0, .Ltriple_fault
 	li	t0, 1
-	sd	t0, HART_EMERGENCY_BUSY(sp)
-	ld	t0, HART_EMERGENCY_TOP(sp)
+	sd	t0, ENTRY_EMERGENCY_BUSY(sp)
+	ld	t0, ENTRY_EMERGENCY_TOP(sp)
 	addi	t0, t0, -TRAPFRAME_SIZE
 	j	.Lhave_frame
 
 .Ltriple_fault:
 	mv	tp, sp
-	ld	sp, HART_EMERGENCY_TOP(tp)
+	ld	sp, ENTRY_EMERGENCY_TOP(tp)
 	mv	fp, zero
 	call	trap_triple_fault
 1:	wfi

@@ -1,22 +1,12 @@
 /*
  * The trap frame: everything kernel/hal/trap_entry.S saves when a trap arrives and
- * restores before sret. The assembly uses the TF_* offsets, C uses struct trapframe;
- * the _Static_asserts below keep the two from drifting apart.
+ * restores before sret. The assembly reaches its fields through TF_* offsets generated
+ * from this struct at build time (kernel/hal/asm.h), so the layout has one source.
  *
  * Also here: how to read scause (interrupt bit, cause code) and the cause codes of the
  * privileged spec (v1.12, table "Supervisor cause register (scause) values").
  */
 #pragma once
-
-/* Offsets shared with the assembly: x1..x31 by register number, then four CSRs. */
-#define TF_X(n)        ((n)*8) /* slot 0 (x0) is unused */
-#define TF_SEPC        (32 * 8)
-#define TF_SSTATUS     (33 * 8)
-#define TF_SCAUSE      (34 * 8)
-#define TF_STVAL       (35 * 8)
-#define TRAPFRAME_SIZE (36 * 8) /* a multiple of 16: the frame keeps sp aligned */
-
-#ifndef __ASSEMBLER__
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,14 +20,7 @@ struct trapframe {
 	uint64_t stval; /* faulting address or instruction, depending on the cause */
 };
 
-_Static_assert(offsetof(struct trapframe, x[1]) == TF_X(1), "trap frame x1");
-_Static_assert(offsetof(struct trapframe, x[31]) == TF_X(31), "trap frame x31");
-_Static_assert(offsetof(struct trapframe, sepc) == TF_SEPC, "trap frame sepc");
-_Static_assert(offsetof(struct trapframe, sstatus) == TF_SSTATUS, "trap frame sstatus");
-_Static_assert(offsetof(struct trapframe, scause) == TF_SCAUSE, "trap frame scause");
-_Static_assert(offsetof(struct trapframe, stval) == TF_STVAL, "trap frame stval");
-_Static_assert(sizeof(struct trapframe) == TRAPFRAME_SIZE, "trap frame size");
-_Static_assert(TRAPFRAME_SIZE % 16 == 0, "trap frame must keep sp 16-byte aligned");
+_Static_assert(sizeof(struct trapframe) % 16 == 0, "trap frame must keep sp 16-byte aligned");
 
 /* Register numbers by ABI name, for code that reads the frame. */
 enum { REG_RA = 1, REG_SP = 2, REG_GP = 3, REG_TP = 4, REG_S0 = 8, REG_A0 = 10 };
@@ -96,4 +79,3 @@ static inline uint64_t insn_length(uint64_t pc)
 	return (first & 3) == 3 ? 4 : 2;
 }
 
-#endif /* __ASSEMBLER__ */

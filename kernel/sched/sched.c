@@ -349,8 +349,8 @@ static void sched_secondary_entry(void *unused)
 {
 	(void)unused;
 	struct sched_hart *sh = my_sched();
-	sh->stack_lo = this_hart()->stack_lo;
-	sh->stack_hi = this_hart()->stack_hi;
+	sh->stack_lo = this_hart()->entry.stack_lo;
+	sh->stack_hi = this_hart()->entry.stack_hi;
 	sh->started = true;
 	sched_loop(sh);
 }
@@ -362,7 +362,7 @@ void sched_start(const char *name)
 	struct sched_hart *sh = &per_hart[h->id];
 
 	/* The running code becomes a thread, on the stack it runs on now. */
-	struct thread *boot = thread_adopt(name, h->stack_lo, h->stack_hi);
+	struct thread *boot = thread_adopt(name, h->entry.stack_lo, h->entry.stack_hi);
 	boot->state = THREAD_RUNNING;
 	boot->hart = h->id;
 	boot->runs = 1;

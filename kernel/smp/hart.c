@@ -22,10 +22,10 @@ void hart_bind(uint32_t hartid)
 
 void hart_set_stack(struct hart *h, uintptr_t lo, uintptr_t hi)
 {
-	h->stack_lo = lo;
-	h->stack_hi = hi;
-	h->trap_sp_min = lo + KSTACK_GUARD + TRAPFRAME_SIZE + TRAP_STACK_RESERVE;
-	h->stack_canary = STACK_CANARY;
+	h->entry.stack_lo = lo;
+	h->entry.stack_hi = hi;
+	h->entry.trap_sp_min = lo + KSTACK_GUARD + sizeof(struct trapframe) + TRAP_STACK_RESERVE;
+	h->entry.stack_canary = STACK_CANARY;
 	/* Sound: the guard band is part of the caller's stack and never used as stack. */
 	*stack_canary_slot(lo) = STACK_CANARY;
 }

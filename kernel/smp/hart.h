@@ -8,31 +8,13 @@
 
 #include "config.h"
 
-/* Offsets of the fields the trap entry uses; the _Static_asserts below pin them. */
-#define HART_STACK_LO       8
-#define HART_STACK_HI       16
-#define HART_TRAP_SP_MIN    24
-#define HART_STACK_CANARY   32
-#define HART_EMERGENCY_TOP  40
-#define HART_SCRATCH0       48
-#define HART_SCRATCH1       56
-#define HART_ENTRY_BUSY     64
-#define HART_EMERGENCY_BUSY 72
-#define HART_FAULT_REASON   80
-
-/* Why the trap entry switched to the emergency stack (struct hart.fault_reason). */
-#define FAULT_NONE         0
-#define FAULT_STACK_BOUNDS 1 /* sp outside the stack, or too close to its end */
-#define FAULT_STACK_CANARY 2 /* the guard band's canary was overwritten */
-#define FAULT_NESTED_ENTRY 3 /* a trap arrived while the entry was saving state */
-
-#ifndef __ASSEMBLER__
-
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "hal/cpu.h"
+#include "hal/entry.h"
+#include "hal/trap_entry.h"
 
 struct spinlock;
 
@@ -53,18 +35,14 @@ struct hart_work {
 };
 
 struct hart {
-	uint32_t id;        /* the hart id the firmware uses */
-	bool online;        /* running the kernel */
-	uintptr_t stack_lo; /* this hart's kernel stack: [stack_lo, stack_hi) */
-	uintptr_t stack_hi;
-	/* Read by the trap entry; set by hart_set_stack() and trap_init_hart(). */
-	uintptr_t trap_sp_min;   /* the lowest sp at which a trap can still be handled */
-	uint64_t stack_canary;   /* the value at the top of the guard band */
-	uintptr_t emergency_top; /* top of this hart's emergency stack */
-	uint64_t scratch[2];     /* the trap entry parks t0 and t1 here */
-	uint64_t entry_busy;     /* 1 while the trap entry saves state */
-	uint64_t emergency_busy; /* 1 once a double fault is being reported */
-	uint64_t fault_reason;   /* FAULT_*: set by the entry on the emergency path */
+	/*
+	 * What the trap entry reads through sscratch: this hart's stack bounds and canary
+	 * (hart_set_stack()) and its emergency stack (trap_init_hart()). First, so that
+	 * the pointer in sscratch and tp is both.
+	 */
+	struct hart_entry entry;
+	uint32_t id; /* the hart id the firmware uses */
+	bool online; /* running the kernel */
 	/* Traps being handled on this hart right now; > 0 means interrupt context. */
 	int trap_depth;
 
@@ -86,19 +64,9 @@ struct hart {
 	struct hart_work work;
 };
 
-_Static_assert(offsetof(struct hart, stack_lo) == HART_STACK_LO, "hart stack_lo");
-_Static_assert(offsetof(struct hart, stack_hi) == HART_STACK_HI, "hart stack_hi");
-_Static_assert(offsetof(struct hart, trap_sp_min) == HART_TRAP_SP_MIN, "hart trap_sp_min");
-_Static_assert(offsetof(struct hart, stack_canary) == HART_STACK_CANARY, "hart canary");
-_Static_assert(offsetof(struct hart, emergency_top) == HART_EMERGENCY_TOP, "hart emergency");
-_Static_assert(offsetof(struct hart, scratch[0]) == HART_SCRATCH0, "hart scratch0");
-_Static_assert(offsetof(struct hart, scratch[1]) == HART_SCRATCH1, "hart scratch1");
-_Static_assert(offsetof(struct hart, entry_busy) == HART_ENTRY_BUSY, "hart entry_busy");
-_Static_assert(offsetof(struct hart, emergency_busy) == HART_EMERGENCY_BUSY, "hart e_busy");
-_Static_assert(offsetof(struct hart, fault_reason) == HART_FAULT_REASON, "hart fault");
+_Static_assert(offsetof(struct hart, entry) == 0, "sscratch points at both");
 
 extern struct hart harts[MAX_HARTS];
-extern uint8_t boot_stacks[MAX_HARTS][KSTACK_SIZE];
 
 static inline struct hart *this_hart(void)
 {
@@ -125,4 +93,3 @@ static inline uint64_t *stack_canary_slot(uintptr_t lo)
 /* The boot hart's id, for code that must run there only. */
 extern uint32_t boot_hart_id;
 
-#endif /* __ASSEMBLER__ */

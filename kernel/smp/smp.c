@@ -14,6 +14,7 @@
 #include "dev/console.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
+#include "hal/entry.h"
 #include "hal/sbi.h"
 #include "smp/hart.h"
 #include "trap/irq.h"
@@ -32,12 +33,6 @@
 /* How long stop_other_harts() waits for the others to halt. */
 #define STOP_TIMEOUT_MS 100
 
-extern char _start[], _start_secondary[];
-/* Set once the boot hart expects secondaries; a word in entry.S's .data. */
-extern uint32_t secondaries_welcome;
-/* Bit i: hart i came in through _start instead (entry.S), which is worth a line. */
-extern volatile uint64_t late_harts;
-_Static_assert(MAX_HARTS <= 64, "late_harts has one bit per hart");
 
 /* Guards the count of online harts; the first lock the kernel takes. */
 static struct spinlock smp_lock = SPINLOCK_INIT("smp");

@@ -185,7 +185,7 @@ static uint64_t __attribute__((noinline)) overflow_recurse(uint64_t depth)
 	volatile uint64_t frame[16];
 	frame[0] = depth;
 	/* Stop halfway into the guard band: far enough for any check, short of others' memory. */
-	if (cpu_stack_pointer() > this_hart()->stack_lo + KSTACK_GUARD / 2)
+	if (cpu_stack_pointer() > this_hart()->entry.stack_lo + KSTACK_GUARD / 2)
 		return overflow_recurse(depth + 1) + frame[0];
 	/* The next tick finds sp in the guard band; if it does not, the test fails. */
 	for (int i = 0; i < 100; i++)
@@ -201,7 +201,7 @@ KTEST_DEATH(trap, stack_overflow)
 KTEST_DEATH(trap, canary)
 {
 	/* What an overflow that has already returned leaves behind. */
-	*stack_canary_slot(this_hart()->stack_lo) = 0xdead;
+	*stack_canary_slot(this_hart()->entry.stack_lo) = 0xdead;
 	wait_for_tick();
 }
 

@@ -38,8 +38,8 @@ void trap_init(void)
 void trap_init_hart(void)
 {
 	struct hart *h = this_hart();
-	h->emergency_top = (uintptr_t)emergency_stacks[h->id] + EMERGENCY_STACK_SIZE;
-	h->entry_busy = h->emergency_busy = h->fault_reason = FAULT_NONE;
+	h->entry.emergency_top = (uintptr_t)emergency_stacks[h->id] + EMERGENCY_STACK_SIZE;
+	h->entry.entry_busy = h->entry.emergency_busy = h->entry.fault_reason = FAULT_NONE;
 	h->trap_depth = 0;
 	trap_vector_install(h);
 	/* Inter-processor interrupts (lab 3) come as software interrupts; until then
@@ -183,8 +183,8 @@ static void print_double_fault(const void *ctx)
 	struct hart *h = this_hart();
 	printf("double fault: the trap below was taken on the emergency stack of hart %u\n", h->id);
 	printf("  kernel stack %p-%p, guard band up to %p, lowest sp for a trap %p\n",
-	       (void *)h->stack_lo, (void *)h->stack_hi, (void *)(h->stack_lo + KSTACK_GUARD),
-	       (void *)h->trap_sp_min);
+	       (void *)h->entry.stack_lo, (void *)h->entry.stack_hi, (void *)(h->entry.stack_lo + KSTACK_GUARD),
+	       (void *)h->entry.trap_sp_min);
 	print_frame(tf);
 }
 
@@ -193,25 +193,25 @@ static __attribute__((noreturn)) void trap_double_fault(struct trapframe *tf)
 {
 	struct hart *h = this_hart();
 	uintptr_t sp = tf->x[REG_SP];
-	uint64_t canary = *stack_canary_slot(h->stack_lo);
-	switch (h->fault_reason) {
+	uint64_t canary = *stack_canary_slot(h->entry.stack_lo);
+	switch (h->entry.fault_reason) {
 	case FAULT_STACK_BOUNDS:
-		if (sp < h->trap_sp_min && sp + KSTACK_SIZE >= h->stack_lo)
+		if (sp < h->entry.trap_sp_min && sp + KSTACK_SIZE >= h->entry.stack_lo)
 			panic_report(tf->x[REG_S0], print_double_fault, tf,
 			             "double fault: kernel stack overflow on hart %u: sp %p is "
 			             "below %p, the lowest sp at which a trap can be handled "
 			             "(taken at %pS)",
-			             h->id, (void *)sp, (void *)h->trap_sp_min, (void *)tf->sepc);
+			             h->id, (void *)sp, (void *)h->entry.trap_sp_min, (void *)tf->sepc);
 		panic_report(tf->x[REG_S0], print_double_fault, tf,
 		             "double fault: trap with sp %p outside the kernel stack %p-%p of hart "
 		             "%u (taken at %pS)",
-		             (void *)sp, (void *)h->stack_lo, (void *)h->stack_hi, h->id,
+		             (void *)sp, (void *)h->entry.stack_lo, (void *)h->entry.stack_hi, h->id,
 		             (void *)tf->sepc);
 	case FAULT_STACK_CANARY:
 		panic_report(tf->x[REG_S0], print_double_fault, tf,
 		             "double fault: kernel stack overflow on hart %u: the canary at %p was "
 		             "overwritten (0x%lx instead of 0x%lx) (noticed at %pS)",
-		             h->id, (void *)stack_canary_slot(h->stack_lo), canary, h->stack_canary,
+		             h->id, (void *)stack_canary_slot(h->entry.stack_lo), canary, h->entry.stack_canary,
 		             (void *)tf->sepc);
 	default:
 		panic_report(tf->x[REG_S0], print_double_fault, tf,
@@ -249,7 +249,7 @@ __attribute__((noreturn)) void trap_entry_missing(void)
 void trap_handler(struct trapframe *tf)
 {
 	struct hart *h = this_hart();
-	if (h->fault_reason != FAULT_NONE)
+	if (h->entry.fault_reason != FAULT_NONE)
 		trap_double_fault(tf);
 	h->trap_depth++;
 	trap_dispatch(tf);
