@@ -8,7 +8,7 @@ file build/kernel.elf
 # `target remote`, which ends this file early when no QEMU is waiting.
 define buddy-free
   if !kpages.ready
-    echo the page allocator has not taken over yet (see handover() in kernel/handover.c)\n
+    echo the page allocator has not taken over yet (see handover() in kernel/mm/handover.c)\n
   else
     set $b = &kpages.buddy
     set $orders = sizeof($b->free_blocks) / sizeof($b->free_blocks[0])
@@ -36,7 +36,7 @@ end
 
 define buddy-list
   if !kpages.ready
-    echo the page allocator has not taken over yet (see handover() in kernel/handover.c)\n
+    echo the page allocator has not taken over yet (see handover() in kernel/mm/handover.c)\n
   else
     set $b = &kpages.buddy
     set $i = $b->free_head[$arg0]

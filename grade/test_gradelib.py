@@ -134,7 +134,7 @@ FAKE_ADDR2LINE = r'''
 import sys
 from pathlib import Path
 root = Path(sys.argv[sys.argv.index("-e") + 1]).parent.parent
-print(f"boot_alloc at {root}/kernel/bump.c:44 (for {sys.argv[-1]})")
+print(f"boot_alloc at {root}/kernel/mm/bump.c:44 (for {sys.argv[-1]})")
 print(f" (inlined by) test_bump at {root}/kernel/tests/bump_test.c:9")
 '''
 
@@ -420,7 +420,7 @@ class Reporting(unittest.TestCase):
         for text in ["expected: START and PASS for bad.panic_after_pass",
                      "got:      a panic: lock held twice",
                      "console (last", "  | panic: hart 0, phase run",
-                     "#0 0x0000000080201234 boot_alloc at kernel/bump.c:44 (for 0x80201233)",
+                     "#0 0x0000000080201234 boot_alloc at kernel/mm/bump.c:44 (for 0x80201233)",
                      "(inlined by) test_bump at kernel/tests/bump_test.c:9",
                      "make qemu CPUS=1 KARGS='test=bad.panic_after_pass token=",
                      "make grade LAB=fake TEST=panics"]:

@@ -36,7 +36,7 @@
 /*
  * Kernel threads (lab 4). Until lab 5's allocators exist, the thread table is a static
  * array and thread stacks come from a pool carved out of boot memory at boot
- * (kernel/threadtable.h).
+ * (kernel/sched/threadtable.h).
  */
 #define THREAD_MAX          64    /* threads that can exist at once, the boot thread too */
 #define THREAD_STACKS       32    /* stacks in the pool: threads alive at once, minus boot */

@@ -3,9 +3,9 @@
  */
 #include "boot/bootargs.h"
 
+#include "boot/platform.h"
 #include "dev/console.h"
 #include "lib/string.h"
-#include "boot/platform.h"
 
 static const char *const known_keys[] = {"test",  "token",   "hz",       "bench",
                                          "slice", "mmdebug", "hartentry"};

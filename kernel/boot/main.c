@@ -1,33 +1,33 @@
 /*
- * Boot: the order in which the kernel comes up, phase by phase (kernel/phase.h). Each
+ * Boot: the order in which the kernel comes up, phase by phase (kernel/boot/phase.h). Each
  * lab adds one step here; the tests of a lab run right after its step
  * (ktest_checkpoint), so a branch where a later lab is missing still tests the
  * earlier ones.
  */
 #include "boot/bootargs.h"
-#include "mm/bump.h"
+#include "boot/phase.h"
+#include "boot/platform.h"
+#include "debug/ktest.h"
+#include "debug/panic.h"
+#include "debug/shutdown.h"
 #include "dev/console.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
 #include "hal/power.h"
 #include "hal/sbi.h"
-#include "mm/handover.h"
-#include "smp/hart.h"
-#include "trap/irq.h"
-#include "mm/kmalloc.h"
-#include "debug/ktest.h"
 #include "lib/string.h"
-#include "sync/lockorder.h"
+#include "mm/bump.h"
+#include "mm/handover.h"
+#include "mm/kmalloc.h"
 #include "mm/memmap.h"
 #include "mm/pages.h"
-#include "debug/panic.h"
-#include "boot/phase.h"
-#include "boot/platform.h"
 #include "sched/sched.h"
-#include "debug/shutdown.h"
-#include "smp/smp.h"
-#include "sync/spinlock.h"
 #include "sched/thread.h"
+#include "smp/hart.h"
+#include "smp/smp.h"
+#include "sync/lockorder.h"
+#include "sync/spinlock.h"
+#include "trap/irq.h"
 #include "trap/timer.h"
 #include "trap/trap.h"
 
@@ -91,6 +91,8 @@ static void boot_traps(void)
 	timer_init_hart();
 	irq_init();
 	irq_init_hart();
+	/* Devices are wired to their interrupts here, so drivers need not know the PLIC. */
+	irq_register(platform.uart_irq, "uart", console_interrupt);
 	console_start_interrupts();
 	cpu_irq_enable();
 	/* The second round trip: the first tick must come within a few tick periods. */

@@ -3,8 +3,8 @@
  */
 #include "boot/phase.h"
 
-#include "dev/console.h"
 #include "debug/panic.h"
+#include "dev/console.h"
 
 static enum boot_phase current = PHASE_EARLY;
 

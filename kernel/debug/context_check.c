@@ -1,5 +1,5 @@
 /*
- * The report of an interrupt-context violation (kernel/context_check.h).
+ * The report of an interrupt-context violation (kernel/debug/context_check.h).
  */
 #include "debug/context_check.h"
 

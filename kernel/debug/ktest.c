@@ -7,10 +7,10 @@
 #include <stdarg.h>
 
 #include "boot/bootargs.h"
+#include "debug/shutdown.h"
 #include "dev/console.h"
 #include "lib/format.h"
 #include "lib/string.h"
-#include "debug/shutdown.h"
 
 #define MAX_SELECTED 16
 #define MAX_TESTS    512

@@ -3,8 +3,8 @@
  */
 #include "debug/lab.h"
 
-#include "dev/console.h"
 #include "debug/shutdown.h"
+#include "dev/console.h"
 
 void lab_missing(const char *what, const char *handout)
 {

@@ -7,13 +7,14 @@
 
 #include <stdarg.h>
 
+#include "boot/phase.h"
+#include "debug/shutdown.h"
 #include "dev/console.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
-#include "smp/hart.h"
 #include "lib/ksyms.h"
-#include "boot/phase.h"
-#include "debug/shutdown.h"
+#include "smp/hart.h"
+#include "smp/stop.h"
 
 static volatile uint32_t panicking;
 

@@ -1,16 +1,10 @@
 /*
- * Clean shutdown and the stopping of other harts.
+ * Clean shutdown: say so, flush the console, stop the other harts, power off.
  */
 #include "debug/shutdown.h"
 
 #include "dev/console.h"
-#include "smp/smp.h"
-
-void stop_other_harts(void)
-{
-	/* Powering off stops every hart anyway; stopping them first keeps them quiet. */
-	smp_stop_others();
-}
+#include "smp/stop.h"
 
 void shutdown(enum exit_status status)
 {
@@ -19,6 +13,7 @@ void shutdown(enum exit_status status)
 	else
 		printf("sprout: shutdown (exit status %d)\n", status);
 	console_flush();
+	/* Powering off stops every hart anyway; stopping them first keeps them quiet. */
 	stop_other_harts();
 	power_off(status);
 }

@@ -15,6 +15,3 @@ enum exit_status {
 
 /* Prints "sprout: shutdown", stops the other harts and powers off. */
 __attribute__((noreturn)) void shutdown(enum exit_status status);
-
-/* Asks every other online hart to stop; returns without waiting long for them. */
-void stop_other_harts(void);

@@ -15,14 +15,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "boot/platform.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
 #include "hal/sbi.h"
 #include "hal/uart.h"
-#include "smp/hart.h"
-#include "trap/irq.h"
 #include "lib/format.h"
-#include "boot/platform.h"
+#include "smp/hart.h"
 
 #define TX_RING 4096 /* powers of two: the indices run freely and wrap */
 #define RX_RING 256
@@ -155,11 +154,7 @@ void console_flush(void)
 	cpu_irq_restore(irq);
 }
 
-/*
- * The UART's interrupt handler (interrupt context, interrupts off): received bytes go
- * to the input ring, and the transmit FIFO gets the next bytes of the output ring.
- */
-static void uart_intr(void)
+void console_interrupt(void)
 {
 	bool locked = console_acquire();
 	for (int c; (c = uart_getc()) >= 0;) {
@@ -176,7 +171,6 @@ static void uart_intr(void)
 
 void console_start_interrupts(void)
 {
-	irq_register(platform.uart_irq, "uart", uart_intr);
 	irq_state_t irq = cpu_irq_save();
 	bool locked = console_acquire();
 	uart_rx_interrupt_enable();

@@ -13,10 +13,17 @@ void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vprintf(const char *fmt, va_list ap);
 
 /*
- * Boot, once, with the interrupt controller up (lab 2): from now on typed characters
- * arrive by interrupt and output drains by interrupt instead of by polling.
+ * Boot, once, with the interrupt controller up and console_interrupt() registered for
+ * the UART's interrupt (lab 2): from now on typed characters arrive by interrupt and
+ * output drains by interrupt instead of by polling.
  */
 void console_start_interrupts(void);
+
+/*
+ * The UART's interrupt handler (interrupt context, interrupts off): received bytes go
+ * to the input ring, and the transmit FIFO gets the next bytes of the output ring.
+ */
+void console_interrupt(void);
 
 /* The next typed character, or -1 if none is waiting. Any context; never waits. */
 int console_getc(void);

@@ -12,5 +12,5 @@
 #include "asm_offsets.h"
 #include "hal/trap_entry.h"
 
-#define TF_X(n)  (TF_X0 + (n)*TF_XSIZE) /* register xN in a struct trapframe */
+#define TF_X(n)  (TF_X0 + (n)*TF_XSIZE)   /* register xN in a struct trapframe */
 #define CTX_S(n) (CTX_S0 + (n)*CTX_SSIZE) /* register sN in a struct context */

@@ -9,7 +9,6 @@
 #include "hal/trap_entry.h"
 #include "hal/trapframe.h"
 
-
 void trap_vector_install(void *per_hart)
 {
 	csr_write(sscratch, (uintptr_t)per_hart);

@@ -78,4 +78,3 @@ static inline uint64_t insn_length(uint64_t pc)
 	uint16_t first = *(const volatile uint16_t *)pc;
 	return (first & 3) == 3 ? 4 : 2;
 }
-

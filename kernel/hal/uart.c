@@ -40,7 +40,7 @@ bool uart_ready(void)
 	return uart_base != 0;
 }
 
-/* Caller must hold the console lock (kernel/console.c) so bytes of two lines never mix. */
+/* Caller must hold the console lock (kernel/dev/console.c) so bytes of two lines never mix. */
 void uart_putc(char c)
 {
 	while (!(mmio_read8(uart_base + UART_LSR) & LSR_THR_EMPTY))

@@ -1,7 +1,7 @@
 /*
  * The NS16550A serial port. Its base address comes from the device tree. Polled
  * transmit (uart_putc) works from the first line of boot and in a panic; the
- * interrupt-driven console (kernel/console.c) uses the FIFO and interrupt calls below.
+ * interrupt-driven console (kernel/dev/console.c) uses the FIFO and interrupt calls below.
  */
 #pragma once
 
@@ -16,7 +16,7 @@ void uart_putc(char c);
 int uart_getc(void); /* -1 when no character is waiting */
 
 /*
- * Caller must hold the console lock (kernel/console.c): these share the interrupt-enable
+ * Caller must hold the console lock (kernel/dev/console.c): these share the interrupt-enable
  * register and the transmit FIFO with each other and with uart_putc.
  */
 bool uart_tx_empty(void);        /* the transmit FIFO is empty: room for a FIFO's worth */

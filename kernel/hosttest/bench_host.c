@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "mm/buddy.h"
 #include "harness.h"
+#include "mm/buddy.h"
 #include "mm/kmalloc.h"
 
 #define ARENA_PAGES (16u << BUDDY_MAX_ORDER) /* 64 MiB */

@@ -1,5 +1,5 @@
 /*
- * Host tests of the buddy allocator (kernel/buddy.c). Memory comes from arenas aligned
+ * Host tests of the buddy allocator (kernel/mm/buddy.c). Memory comes from arenas aligned
  * to the largest block, so page i of an arena is aligned exactly as a physical page
  * with the same offset from a 4 MiB boundary would be. A model (who owns each page)
  * checks what the allocator claims: no overlap, alignment, exact free counts, full
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mm/buddy.h"
 #include "harness.h"
+#include "mm/buddy.h"
 
 #define MAX_PAGES ((size_t)1 << BUDDY_MAX_ORDER)
 

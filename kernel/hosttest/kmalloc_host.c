@@ -1,13 +1,13 @@
 /*
- * Host tests of the object allocator (kernel/kmalloc.c), fed by a buddy allocator
+ * Host tests of the object allocator (kernel/mm/kmalloc.c), fed by a buddy allocator
  * over a host arena (kheap_pages_from_buddy) or by page sources that fail on purpose.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mm/buddy.h"
 #include "harness.h"
+#include "mm/buddy.h"
 #include "mm/kmalloc.h"
 
 #define MAX_PAGES ((size_t)1 << BUDDY_MAX_ORDER)

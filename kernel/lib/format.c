@@ -67,10 +67,16 @@ static void put_number(format_sink sink, void *ctx, uint64_t v, bool negative, u
 		sink(buf[--n], ctx);
 }
 
+/* %pS: "name+0xoff" for a code address the symbol table knows, the hex address if not. */
 static void put_symbol(format_sink sink, void *ctx, uintptr_t addr, struct spec sp)
 {
 	char buf[96];
-	ksym_describe(addr, buf, sizeof buf);
+	uintptr_t offset;
+	const char *name = ksym_lookup(addr, &offset);
+	if (name)
+		snprintf(buf, sizeof buf, "%s+0x%lx", name, offset);
+	else
+		snprintf(buf, sizeof buf, "0x%lx", addr);
 	put_string(sink, ctx, buf, sp);
 }
 

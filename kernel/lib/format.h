@@ -1,5 +1,5 @@
 /*
- * printf-style formatting into any sink: the console (kernel/console.c) and fixed
+ * printf-style formatting into any sink: the console (kernel/dev/console.c) and fixed
  * buffers (snprintf) share one implementation.
  *
  * Conversions: %d %i %u %x %X %p %s %c %%, with l, ll and z size modifiers, a field

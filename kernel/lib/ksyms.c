@@ -4,7 +4,6 @@
  */
 #include "lib/ksyms.h"
 
-#include "lib/format.h"
 #include "lib/string.h"
 
 extern const uint64_t ksyms_count;
@@ -35,16 +34,6 @@ const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
 	}
 	*offset = addr - ksyms_addrs[lo];
 	return name_at(lo);
-}
-
-void ksym_describe(uintptr_t addr, char *buf, size_t size)
-{
-	uintptr_t offset;
-	const char *name = ksym_lookup(addr, &offset);
-	if (name)
-		snprintf(buf, size, "%s+0x%lx", name, offset);
-	else
-		snprintf(buf, size, "0x%lx", addr);
 }
 
 uintptr_t ksym_address(const char *name)

@@ -4,12 +4,12 @@
  */
 #include "mm/bump.h"
 
-#include "dev/console.h"
+#include "boot/phase.h"
 #include "debug/context_check.h"
 #include "debug/lab.h"
-#include "lib/string.h"
 #include "debug/panic.h"
-#include "boot/phase.h"
+#include "dev/console.h"
+#include "lib/string.h"
 
 static struct {
 	uintptr_t start, end; /* the run served */

@@ -12,16 +12,16 @@
  */
 #include "mm/handover.h"
 
+#include "boot/phase.h"
+#include "debug/ktest.h"
+#include "debug/panic.h"
+#include "dev/console.h"
+#include "lib/format.h"
 #include "mm/buddy.h"
 #include "mm/bump.h"
-#include "dev/console.h"
 #include "mm/kmalloc.h"
-#include "debug/ktest.h"
-#include "lib/format.h"
 #include "mm/memmap.h"
 #include "mm/pages.h"
-#include "debug/panic.h"
-#include "boot/phase.h"
 
 static struct kheap kernel_heap;
 

@@ -1,6 +1,6 @@
 /*
- * The handover (lab 5): the page allocator (kernel/pages.h) and the kernel heap
- * (kmalloc, kernel/kmalloc.h) take over memory from the boot allocator, which is
+ * The handover (lab 5): the page allocator (kernel/mm/pages.h) and the kernel heap
+ * (kmalloc, kernel/mm/kmalloc.h) take over memory from the boot allocator, which is
  * sealed; the thread table becomes dynamic; the kernel enters the production phase.
  */
 #pragma once

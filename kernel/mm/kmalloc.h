@@ -10,7 +10,7 @@
  * Locking: the kheap_* functions take no lock; the caller serializes every call on one
  * heap, and concurrent calls are caught by a cheap check and panic. kmalloc(),
  * kfree() and the other kmalloc_* functions take the kernel heap's lock (mm_lock,
- * kernel/mm_port.h: a spinlock in the kernel) around each call; the page source does
+ * kernel/mm/mm_port.h: a spinlock in the kernel) around each call; the page source does
  * its own locking.
  */
 #pragma once

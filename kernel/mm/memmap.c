@@ -4,8 +4,8 @@
 #include "mm/memmap.h"
 
 #include "config.h"
-#include "dev/console.h"
 #include "debug/panic.h"
+#include "dev/console.h"
 
 static uint64_t round_up(uint64_t x)
 {

@@ -53,8 +53,8 @@ static inline void mm_unlock(mm_lock_t *l)
 	l->held = false;
 }
 #else
-#include "dev/console.h"
 #include "debug/panic.h"
+#include "dev/console.h"
 #include "sync/spinlock.h"
 
 /* The kernel's printf names a code address as function+offset. */
@@ -87,7 +87,7 @@ static inline void mm_unlock(mm_lock_t *l)
  * memory and checking the poison when it is handed out again. On in the host tests
  * (the benchmark builds both ways with -DMM_DEBUG=0/1). In the kernel it is a switch
  * read at the handover, before any page is free (mmdebug= on the command line; on by
- * default in debug builds, CONFIG_DEBUG: kernel/pages.c), since poison written by one setting would be judged by the
+ * default in debug builds, CONFIG_DEBUG: kernel/mm/pages.c), since poison written by one setting would be judged by the
  * other. Code tests it with a plain if, so both settings are compiled and type-checked
  * in every build.
  */

@@ -1,6 +1,6 @@
 /*
  * The kernel's page allocator: the one buddy allocator, its lock, and the per-hart
- * page caches (kernel/pages.h).
+ * page caches (kernel/mm/pages.h).
  *
  * Why caches. Every buddy operation needs the lock "pages"; harts that allocate and
  * free pages at the same time queue on it (spin_stats_print() shows how often one
@@ -37,19 +37,20 @@
 #include "mm/pages.h"
 
 #include "boot/bootargs.h"
-#include "mm/bump.h"
-#include "dev/console.h"
 #include "debug/context_check.h"
-#include "smp/hart.h"
-#include "lib/string.h"
 #include "debug/panic.h"
+#include "dev/console.h"
+#include "lib/string.h"
+#include "mm/bump.h"
+#include "smp/hart.h"
 #include "sync/spinlock.h"
 
 #define PAGE_OWNER_CACHED 0x63616368u /* "cach": the block sits in a hart's cache */
 
 _Static_assert(PAGE_CACHE_BATCH <= PAGE_CACHE_MAX / 2, "a refill must leave room for frees");
 
-bool mm_debug = CONFIG_DEBUG; /* MM_DEBUG in kernel/mm_port.h; mmdebug= sets it, in pages_init() */
+bool mm_debug =
+        CONFIG_DEBUG; /* MM_DEBUG in kernel/mm/mm_port.h; mmdebug= sets it, in pages_init() */
 
 struct page_cache {
 	struct spinlock lock;

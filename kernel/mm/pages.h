@@ -1,5 +1,5 @@
 /*
- * The kernel's page allocator (lab 5): one buddy allocator (kernel/buddy.h) over all
+ * The kernel's page allocator (lab 5): one buddy allocator (kernel/mm/buddy.h) over all
  * free memory, behind a spinlock, with a small cache of free pages on each hart in
  * front of it so that harts allocating and freeing single pages rarely meet on that
  * lock. It exists from the handover on (pages_init(), the production phase); before,

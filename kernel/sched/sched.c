@@ -1,5 +1,5 @@
 /*
- * The scheduler (kernel/sched.h): the run queue, the scheduler loop every hart runs,
+ * The scheduler (kernel/sched/sched.h): the run queue, the scheduler loop every hart runs,
  * switching out of a thread, preemption at the end of an interrupt, and starting it
  * all at boot.
  *
@@ -12,22 +12,24 @@
 #include "sched/sched.h"
 
 #include "boot/bootargs.h"
-#include "mm/bump.h"
+#include "boot/phase.h"
 #include "config.h"
-#include "dev/console.h"
 #include "debug/context_check.h"
+#include "debug/lab.h"
+#include "debug/panic.h"
+#include "dev/console.h"
 #include "hal/atomic.h"
 #include "hal/context.h"
 #include "hal/cpu.h"
-#include "smp/hart.h"
-#include "sync/irqnest.h"
-#include "debug/lab.h"
-#include "debug/panic.h"
-#include "boot/phase.h"
-#include "smp/smp.h"
+#include "mm/bump.h"
 #include "sched/thread.h"
 #include "sched/threadtable.h"
+#include "smp/hart.h"
+#include "smp/smp.h"
+#include "smp/stop.h"
+#include "sync/irqnest.h"
 #include "trap/timer.h"
+#include "trap/trap.h"
 
 #define MAX_SLICE 1000000
 
@@ -97,6 +99,7 @@ void sched_init(void)
 	assert_phase(PHASE_BOOTSTRAP);
 	slice = parse_slice();
 	thread_table_init();
+	trap_set_interrupt_exit(sched_interrupt_exit);
 }
 
 unsigned sched_slice(void)
@@ -298,7 +301,7 @@ static __attribute__((noreturn)) void sched_loop(struct sched_hart *sh)
 {
 	cpu_irq_enable();
 	for (;;) {
-		smp_poll_stop(); /* shutdown or panic elsewhere: halt here */
+		stop_poll(); /* shutdown or panic elsewhere: halt here */
 		sh->loops++;
 		// LAB sched: BEGIN
 		spin_lock(&sched_lock);
@@ -344,7 +347,7 @@ static __attribute__((noreturn)) void sched_loop_first_entry(void)
 	sched_loop(sh);
 }
 
-/* Posted to each other hart's mailbox (kernel/smp.h): its loop runs on its boot stack. */
+/* Posted to each other hart's mailbox (kernel/smp/smp.h): its loop runs on its boot stack. */
 static void sched_secondary_entry(void *unused)
 {
 	(void)unused;

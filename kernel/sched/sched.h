@@ -9,8 +9,13 @@
  * code on the other side (the scheduler loop, or a thread coming back) releases it:
  * no other hart can pick a thread before it is completely off its previous hart.
  *
- * Users start threads with kernel/thread.h and wait with kernel/sleep.h and
- * kernel/mutex.h; this header is for those layers and for boot.
+ * Users start threads with kernel/sched/thread.h and wait with kernel/sched/sleep.h and
+ * kernel/sync/mutex.h; this header is for those layers and for boot.
+ *
+ * The one call circle the kernel keeps is here, inside this folder: sched.c runs and
+ * reports on threads (thread.c), and a thread's exit and join give up the hart through
+ * sched.c and sleep.c. They are one subsystem, split into files for reading, and all
+ * of it works under one lock, sched_lock; splitting them further would only hide that.
  */
 #pragma once
 
@@ -40,7 +45,7 @@ bool sched_running(void);
 unsigned sched_slice(void);
 
 /*
- * Called by trap_handler() (kernel/trap.c) when it is about to return from an
+ * Called through trap_set_interrupt_exit() by trap_handler() (kernel/trap/trap.c) when it is about to return from an
  * interrupt to code that had interrupts on: charges the tick to the running thread
  * and, if its time slice is used up, sends it to the back of the run queue. Returns
  * true if it did: the thread has run again since, maybe on another hart. Interrupts
@@ -48,7 +53,7 @@ unsigned sched_slice(void);
  */
 bool sched_interrupt_exit(void);
 
-/* ---- For kernel/thread.c, kernel/sleep.c and kernel/mutex.c ---- */
+/* ---- For kernel/sched/thread.c, kernel/sched/sleep.c and kernel/sync/mutex.c ---- */
 
 /* Caller must hold sched_lock: puts t, not on any queue, at the tail of the run queue. */
 void sched_make_runnable(struct thread *t);

@@ -1,5 +1,5 @@
 /*
- * Sleep and wakeup (kernel/sleep.h). Sleeping threads wait on one list, each with the
+ * Sleep and wakeup (kernel/sched/sleep.h). Sleeping threads wait on one list, each with the
  * channel it sleeps on; sched_lock guards the list and every thread's state, and that
  * is what makes sleep_on() safe: the waiter takes sched_lock before it lets go of the
  * caller's lock, and wakeup() needs sched_lock too, so a wakeup cannot slip in between.
@@ -7,12 +7,12 @@
 #include "sched/sleep.h"
 
 #include "debug/context_check.h"
-#include "smp/hart.h"
 #include "debug/lab.h"
 #include "debug/panic.h"
 #include "sched/sched.h"
-#include "sync/spinlock.h"
 #include "sched/thread.h"
+#include "smp/hart.h"
+#include "sync/spinlock.h"
 
 /* Sleeping threads, newest first, linked through struct thread.link. */
 static struct thread *sleepers;

@@ -37,7 +37,7 @@ void sleep_on(void *chan, struct spinlock *lk);
 /* Wakes every thread sleeping on chan. Any context, trap handlers included. */
 void wakeup(void *chan);
 
-/* ---- For the scheduler's own users (kernel/thread.c), under sched_lock ---- */
+/* ---- For the scheduler's own users (kernel/sched/thread.c), under sched_lock ---- */
 
 /*
  * Caller must be a thread holding sched_lock (and no other spinlock), having just

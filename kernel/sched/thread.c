@@ -1,16 +1,16 @@
 /*
- * Creating, ending and joining kernel threads (kernel/thread.h). Switching between
- * them is kernel/sched.c's; where slots and stacks come from, kernel/threadtable.c's.
+ * Creating, ending and joining kernel threads (kernel/sched/thread.h). Switching between
+ * them is kernel/sched/sched.c's; where slots and stacks come from, kernel/sched/threadtable.c's.
  */
 #include "sched/thread.h"
 
 #include "debug/context_check.h"
-#include "smp/hart.h"
-#include "lib/string.h"
 #include "debug/panic.h"
+#include "lib/string.h"
 #include "sched/sched.h"
 #include "sched/sleep.h"
 #include "sched/threadtable.h"
+#include "smp/hart.h"
 
 /* Guarded by sched_lock. */
 static int last_id;
@@ -18,7 +18,7 @@ static struct thread_counts counts;
 
 /*
  * The first code of every new thread, "returned to" by the context_switch() in a
- * scheduler loop, which holds sched_lock for it (kernel/sched.h).
+ * scheduler loop, which holds sched_lock for it (kernel/sched/sched.h).
  */
 static __attribute__((noreturn)) void thread_start(void)
 {

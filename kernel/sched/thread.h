@@ -1,6 +1,6 @@
 /*
  * Kernel threads (lab 4): each runs a function on a stack of its own, and any hart's
- * scheduler loop (kernel/sched.h) may run it. A thread runs until it yields, sleeps,
+ * scheduler loop (kernel/sched/sched.h) may run it. A thread runs until it yields, sleeps,
  * exits, or uses up its time slice (the timer tick preempts it).
  *
  *   static void worker(void *arg) { ... }
@@ -10,7 +10,7 @@
  *   thread_join(t);      // waits until worker() has returned; t is gone after this
  *
  * Every thread must be joined exactly once, by another thread: that gives its slot and
- * its stack back (kernel/threadtable.h).
+ * its stack back (kernel/sched/threadtable.h).
  */
 #pragma once
 
@@ -26,12 +26,12 @@ enum thread_state {
 	THREAD_FREE,     /* the slot is not a thread (yet) */
 	THREAD_RUNNABLE, /* on the run queue, waiting for a hart */
 	THREAD_RUNNING,  /* on a hart now */
-	THREAD_SLEEPING, /* waiting for wakeup(chan) (kernel/sleep.h) */
+	THREAD_SLEEPING, /* waiting for wakeup(chan) (kernel/sched/sleep.h) */
 	THREAD_EXITED,   /* done; waiting for thread_join() to reclaim it */
 };
 
 struct thread {
-	/* Switching (kernel/sched.c); the scheduler lock guards every field below. */
+	/* Switching (kernel/sched/sched.c); the scheduler lock guards every field below. */
 	struct context context; /* callee-saved registers while not running */
 	enum thread_state state;
 	struct thread *link;   /* next on the run queue or the sleep list */
@@ -89,7 +89,7 @@ struct thread_counts {
 };
 struct thread_counts thread_counts(void);
 
-/* ---- For kernel/sched.c ---- */
+/* ---- For kernel/sched/sched.c ---- */
 
 /*
  * Makes the code running now a thread named `name`, on the stack [stack_lo, stack_hi)

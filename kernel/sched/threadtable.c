@@ -1,5 +1,5 @@
 /*
- * The bootstrap thread table and stack pool (kernel/threadtable.h): a static array of
+ * The bootstrap thread table and stack pool (kernel/sched/threadtable.h): a static array of
  * struct thread and a LIFO of stacks carved out of boot memory, each behind a lock.
  * Misuse that would give two threads one stack panics here, where it happens.
  *
@@ -10,15 +10,15 @@
  */
 #include "sched/threadtable.h"
 
-#include "mm/bump.h"
-#include "config.h"
-#include "mm/kmalloc.h"
-#include "lib/string.h"
-#include "mm/pages.h"
-#include "debug/panic.h"
 #include "boot/phase.h"
-#include "sync/spinlock.h"
+#include "config.h"
+#include "debug/panic.h"
+#include "lib/string.h"
+#include "mm/bump.h"
+#include "mm/kmalloc.h"
+#include "mm/pages.h"
 #include "sched/thread.h"
+#include "sync/spinlock.h"
 
 _Static_assert(THREAD_STACK_SIZE % 16 == 0, "thread stacks keep sp 16-byte aligned");
 _Static_assert(THREAD_STACKS <= THREAD_MAX, "a stack without a slot is never used");

@@ -2,7 +2,7 @@
 """Turns `nm -n` output of the first kernel link into an assembly symbol table.
 
 The kernel links twice: first with an empty table (`--empty`), then with the table
-this script writes from the first link's text symbols. kernel/ksyms.c reads it.
+this script writes from the first link's text symbols. kernel/lib/ksyms.c reads it.
 """
 import sys
 

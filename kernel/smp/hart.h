@@ -18,16 +18,16 @@
 
 struct spinlock;
 
-/* What a hart is doing, for reports about other harts (kernel/smp.c). */
+/* What a hart is doing, for reports about other harts (kernel/smp/smp.c). */
 enum hart_activity {
 	HART_OFFLINE,  /* not started, or failed to start */
 	HART_STARTING, /* asked to start through SBI, not yet in the kernel */
-	HART_PARKED,   /* waiting for work (kernel/smp.c) */
+	HART_PARKED,   /* waiting for work (kernel/smp/smp.c) */
 	HART_WORKING,  /* running boot code or a posted work function */
 	HART_HALTED,   /* stopped for good by stop_other_harts() */
 };
 
-/* A parked hart's mailbox: one function to run (kernel/smp.c). */
+/* A parked hart's mailbox: one function to run (kernel/smp/smp.c). */
 struct hart_work {
 	void (*fn)(void *arg);
 	void *arg;
@@ -46,12 +46,12 @@ struct hart {
 	/* Traps being handled on this hart right now; > 0 means interrupt context. */
 	int trap_depth;
 
-	/* Interrupt nesting (kernel/irqnest.c); only this hart touches these. */
+	/* Interrupt nesting (kernel/sync/irqnest.c); only this hart touches these. */
 	uint32_t irq_depth;    /* irq_push() calls not yet matched by irq_pop() */
 	irq_state_t irq_saved; /* interrupt state before the outermost irq_push() */
 
 	/*
-	 * Spinlocks (kernel/spinlock.c). Written only by this hart; other harts read them
+	 * Spinlocks (kernel/sync/spinlock.c). Written only by this hart; other harts read them
 	 * only to print a deadlock report.
 	 */
 	struct spinlock *held[HART_MAX_HELD]; /* held locks, in the order taken */
@@ -59,7 +59,7 @@ struct hart {
 	struct spinlock *volatile waiting_for; /* the lock this hart spins on, or NULL */
 	void *volatile waiting_site;           /* where it asked for it */
 
-	/* Starting, parking and stopping (kernel/smp.c). */
+	/* Starting, parking and stopping (kernel/smp/smp.c). */
 	volatile uint32_t activity; /* enum hart_activity */
 	struct hart_work work;
 };
@@ -90,6 +90,9 @@ static inline uint64_t *stack_canary_slot(uintptr_t lo)
 	return (uint64_t *)(lo + KSTACK_GUARD - 8);
 }
 
+/* Writes what hart h is doing ("parked", "running fn+0x0", ...) into buf, for
+   reports about other harts. */
+int hart_describe(const struct hart *h, char *buf, size_t size);
+
 /* The boot hart's id, for code that must run there only. */
 extern uint32_t boot_hart_id;
-

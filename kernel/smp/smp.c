@@ -1,45 +1,41 @@
 /*
  * Starting the other harts, the parking loop they wait in, the per-hart mailbox that
- * hands them work, and stopping them (kernel/smp.h).
+ * hands them work, and stopping them (kernel/smp/smp.h).
  *
  * The boot hart asks the firmware (SBI HSM hart_start) to start each other hart at
  * _start_secondary (kernel/hal/entry.S) with a1 = the top of that hart's own boot
  * stack; the hart binds tp to its struct hart, sets up its traps, its timer and its
- * device interrupts (lab 2), registers itself and parks with interrupts on.
+ * device interrupts (lab 2), registers itself and parks with interrupts on. Stopping
+ * them is kernel/smp/stop.c's.
  */
 #include "smp/smp.h"
 
 #include "boot/bootargs.h"
+#include "boot/phase.h"
+#include "boot/platform.h"
 #include "config.h"
+#include "debug/panic.h"
 #include "dev/console.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
 #include "hal/entry.h"
 #include "hal/sbi.h"
-#include "smp/hart.h"
-#include "trap/irq.h"
-#include "sync/irqnest.h"
 #include "lib/format.h"
 #include "lib/string.h"
-#include "debug/panic.h"
-#include "boot/phase.h"
-#include "boot/platform.h"
+#include "smp/hart.h"
+#include "smp/stop.h"
+#include "sync/irqnest.h"
 #include "sync/spinlock.h"
+#include "trap/irq.h"
 #include "trap/timer.h"
 #include "trap/trap.h"
 
 /* How long the boot hart waits for a started hart to reach its parking loop. */
 #define START_TIMEOUT_MS 1000
-/* How long stop_other_harts() waits for the others to halt. */
-#define STOP_TIMEOUT_MS 100
-
 
 /* Guards the count of online harts; the first lock the kernel takes. */
 static struct spinlock smp_lock = SPINLOCK_INIT("smp");
 static int nonline;
-
-/* 1 + the id of the hart that asked the others to stop; 0 while none has. */
-static volatile uint32_t stopper;
 
 uint64_t smp_ms_to_ticks(uint64_t ms)
 {
@@ -61,7 +57,7 @@ void smp_kick(uint32_t hartid)
 /* The software-interrupt handler (interrupt context): IPIs ask a hart to stop. */
 static void ipi_received(void)
 {
-	smp_poll_stop();
+	stop_poll();
 }
 
 static void set_activity(struct hart *h, enum hart_activity a)
@@ -150,20 +146,6 @@ void smp_start_secondaries(void)
 	printf("sprout: %d hart%s online\n", n, n == 1 ? "" : "s");
 }
 
-static __attribute__((noreturn)) void halt_here(struct hart *me)
-{
-	set_activity(me, HART_HALTED);
-	cpu_halt();
-}
-
-void smp_poll_stop(void)
-{
-	uint32_t s = atomic_load_acquire(&stopper);
-	struct hart *me = this_hart();
-	if (s != 0 && s != me->id + 1)
-		halt_here(me);
-}
-
 /* Runs the mailbox's work, if any; returns whether there was some. */
 static bool run_posted_work(struct hart *me)
 {
@@ -201,7 +183,7 @@ void smp_secondary_main(void)
 	 * sleep in wfi; here the trap handler only acknowledges it.
 	 */
 	for (;;) {
-		smp_poll_stop();
+		stop_poll();
 		if (!run_posted_work(me))
 			cpu_relax();
 	}
@@ -232,7 +214,7 @@ bool smp_join_timeout(uint32_t hartid, uint64_t ms)
 	while (atomic_load_acquire(&h->work.state) != SMP_WORK_IDLE) {
 		if (timer_now() > deadline)
 			return false;
-		smp_poll_stop();
+		stop_poll();
 		cpu_relax();
 	}
 	return true;
@@ -242,53 +224,4 @@ void smp_join(uint32_t hartid)
 {
 	while (!smp_join_timeout(hartid, 1000))
 		;
-}
-
-void smp_stop_others(void)
-{
-	struct hart *me = this_hart();
-	/* The first hart to ask wins; a later asker is itself stopped by the first. */
-	if (!atomic_cas_acq_rel(&stopper, 0, me->id + 1) && stopper != me->id + 1)
-		return;
-	for (int i = 0; i < MAX_HARTS; i++) {
-		uint32_t a = atomic_load_relaxed(&harts[i].activity);
-		if (&harts[i] != me && (a == HART_PARKED || a == HART_WORKING))
-			poke(harts[i].id);
-	}
-	if (platform.timebase_hz == 0)
-		return;
-	uint64_t deadline = timer_now() + smp_ms_to_ticks(STOP_TIMEOUT_MS);
-	for (int i = 0; i < MAX_HARTS; i++) {
-		struct hart *h = &harts[i];
-		uint32_t a;
-		while (h != me && ((a = atomic_load_relaxed(&h->activity)) == HART_PARKED ||
-		                   a == HART_WORKING)) {
-			if (timer_now() > deadline) {
-				/* Interrupts off and not polling: powering off will stop it. */
-				printf("sprout: hart %u did not stop within %d ms\n", h->id,
-				       STOP_TIMEOUT_MS);
-				break;
-			}
-			cpu_relax();
-		}
-	}
-}
-
-int smp_describe(const struct hart *h, char *buf, size_t size)
-{
-	switch (atomic_load_relaxed(&h->activity)) {
-	case HART_OFFLINE:
-		return snprintf(buf, size, "offline");
-	case HART_STARTING:
-		return snprintf(buf, size, "starting");
-	case HART_PARKED:
-		return snprintf(buf, size, "parked");
-	case HART_HALTED:
-		return snprintf(buf, size, "halted");
-	case HART_WORKING:
-		if (h->id == boot_hart_id)
-			return snprintf(buf, size, "running boot and tests");
-		return snprintf(buf, size, "running %pS", h->work.fn);
-	}
-	return snprintf(buf, size, "in an unknown state");
 }

@@ -1,7 +1,7 @@
 /*
  * The other harts: starting every hart the device tree lists (SBI hart state
- * management), parking them until there is work, running a function on one of them,
- * and stopping them all when the kernel ends or panics.
+ * management), parking them until there is work and running a function on one of
+ * them. Stopping them all is kernel/smp/stop.h's.
  *
  * Until lab 4's scheduler takes over, a started hart waits in a parking loop and runs
  * what is posted to its mailbox:
@@ -15,8 +15,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-struct hart;
 
 enum smp_work_state {
 	SMP_WORK_IDLE,   /* mailbox empty */
@@ -52,18 +50,6 @@ void smp_join(uint32_t hartid);
 
 /* Like smp_join(), but gives up after `ms` of guest time; returns false then. */
 bool smp_join_timeout(uint32_t hartid, uint64_t ms);
-
-/*
- * Stops every other online hart: each halts at its next look at the stop request (the
- * parking loop, a lock wait, smp_poll_stop()). Waits briefly for them to halt.
- */
-void smp_stop_others(void);
-
-/* Halts this hart if another hart has asked every other one to stop. Long loops call it. */
-void smp_poll_stop(void);
-
-/* Writes what hart h is doing ("parked", "running fn+0x0", ...) into buf. */
-int smp_describe(const struct hart *h, char *buf, size_t size);
 
 /* Milliseconds of guest time (the time CSR) as ticks of it. */
 uint64_t smp_ms_to_ticks(uint64_t ms);

@@ -1,13 +1,13 @@
 /*
  * irq_push() and irq_pop(): interrupt nesting per hart, on top of the HAL's
- * cpu_irq_save() and cpu_irq_restore(). See kernel/irqnest.h.
+ * cpu_irq_save() and cpu_irq_restore(). See kernel/sync/irqnest.h.
  */
 #include "sync/irqnest.h"
 
-#include "hal/cpu.h"
-#include "smp/hart.h"
 #include "debug/lab.h"
 #include "debug/panic.h"
+#include "hal/cpu.h"
+#include "smp/hart.h"
 
 void irq_push(void)
 {

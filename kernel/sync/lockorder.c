@@ -1,5 +1,5 @@
 /*
- * The lock-order checker (kernel/lockorder.h). It keeps a directed graph of lock
+ * The lock-order checker (kernel/sync/lockorder.h). It keeps a directed graph of lock
  * classes: an edge A -> B means "some hart took a B lock while holding an A lock". A new
  * edge H -> C that would close a cycle (C already reaches H) is an inversion.
  *
@@ -10,14 +10,14 @@
 #include "sync/lockorder.h"
 
 #include "config.h"
+#include "debug/ktest.h"
+#include "debug/panic.h"
 #include "dev/console.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
-#include "smp/hart.h"
-#include "debug/ktest.h"
 #include "lib/format.h"
 #include "lib/string.h"
-#include "debug/panic.h"
+#include "smp/hart.h"
 #include "sync/spinlock.h"
 
 #include <stdint.h>

@@ -7,7 +7,7 @@
  * (directly or through other classes), printing both orders with the sites where the
  * locks were taken. One run that takes each order once is enough, even on one hart.
  *
- * A class is a lock name (kernel/spinlock.h). The checker is on in debug builds
+ * A class is a lock name (kernel/sync/spinlock.h). The checker is on in debug builds
  * (CONFIG_DEBUG, the default) and whenever tests are selected on the command line.
  */
 #pragma once

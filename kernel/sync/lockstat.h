@@ -1,6 +1,6 @@
 /*
- * Spinlock statistics, the part shared by kernel/spinlock.c and kernel/lockstat.c.
- * Users read them through spin_stats() and spin_stats_print() (kernel/spinlock.h).
+ * Spinlock statistics, the part shared by kernel/sync/spinlock.c and kernel/sync/lockstat.c.
+ * Users read them through spin_stats() and spin_stats_print() (kernel/sync/spinlock.h).
  */
 #pragma once
 

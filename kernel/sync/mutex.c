@@ -1,16 +1,16 @@
 /*
- * Sleeping mutexes (kernel/mutex.h), built on sleep_on() and wakeup(): the mutex's
+ * Sleeping mutexes (kernel/sync/mutex.h), built on sleep_on() and wakeup(): the mutex's
  * guard spinlock protects its owner field, and a waiter sleeps on the mutex itself.
  */
 #include "sync/mutex.h"
 
-#include "debug/context_check.h"
-#include "smp/hart.h"
-#include "debug/panic.h"
 #include "boot/phase.h"
+#include "debug/context_check.h"
+#include "debug/panic.h"
 #include "sched/sched.h"
 #include "sched/sleep.h"
 #include "sched/thread.h"
+#include "smp/hart.h"
 
 static const char *owner_name(const struct mutex *m)
 {

@@ -1,5 +1,5 @@
 /*
- * Spinlocks (kernel/spinlock.h): taking and releasing, the checks that turn misuse
+ * Spinlocks (kernel/sync/spinlock.h): taking and releasing, the checks that turn misuse
  * into a report instead of a hang, and the wait loop that notices a deadlock.
  *
  * The functions above spin_lock() are given to students; spin_lock() and
@@ -7,18 +7,18 @@
  */
 #include "sync/spinlock.h"
 
-#include "dev/console.h"
 #include "debug/context_check.h"
+#include "debug/lab.h"
+#include "debug/panic.h"
+#include "dev/console.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
-#include "smp/hart.h"
-#include "sync/irqnest.h"
-#include "debug/lab.h"
 #include "lib/format.h"
+#include "smp/hart.h"
+#include "smp/stop.h"
+#include "sync/irqnest.h"
 #include "sync/lockorder.h"
 #include "sync/lockstat.h"
-#include "debug/panic.h"
-#include "smp/smp.h"
 #include "trap/timer.h"
 
 /* How often (in turns of the wait loop) a waiting hart looks at the clock. */
@@ -161,7 +161,7 @@ void spin_print_harts(void)
 			continue;
 		char line[400];
 		int len = snprintf(line, sizeof line, "  hart %u: ", h->id);
-		len += smp_describe(h, line + len, sizeof line - len);
+		len += hart_describe(h, line + len, sizeof line - len);
 		const struct spinlock *w =
 		        atomic_load_ptr_relaxed((void *const volatile *)&h->waiting_for);
 		if (w && (size_t)len < sizeof line)
@@ -226,7 +226,7 @@ static __attribute__((noinline)) void spin_wait_check(struct spin_wait *w)
 		atomic_store_ptr_relaxed((void *volatile *)&me->waiting_for, w->lock);
 		return;
 	}
-	smp_poll_stop();
+	stop_poll();
 	/*
 	 * Others got the lock meanwhile: this hart is losing races, not deadlocked. Under
 	 * QEMU -icount, where harts run in turns, a hart can lose for seconds of guest time

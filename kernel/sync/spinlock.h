@@ -2,7 +2,7 @@
  * Spinlocks: mutual exclusion between harts, and between code on one hart and the
  * interrupt handlers that may interrupt it.
  *
- * A hart that holds a spinlock has interrupts off (irq_push, kernel/irqnest.h), so no
+ * A hart that holds a spinlock has interrupts off (irq_push, kernel/sync/irqnest.h), so no
  * handler on that hart can ask for the lock while the code it interrupted holds it;
  * interrupts come back when the hart releases its outermost lock, and only if they
  * were on before. Holders must not sleep or wait for anything slow: other harts spin.
@@ -17,7 +17,7 @@
  * not hold, and spinning while the lock stays with one holder far longer than any
  * legitimate hold (SPIN_DEADLOCK_MS) panic with the lock's name, the holder and where
  * it was taken. In debug builds and in
- * tests, the lock-order checker (kernel/lockorder.h) panics when two lock classes are
+ * tests, the lock-order checker (kernel/sync/lockorder.h) panics when two lock classes are
  * taken in both orders, before that can deadlock.
  *
  * Lock classes: locks with the same name form one class for the lock-order checker

@@ -14,16 +14,16 @@
  * cost of a lock), and the figures mean most with mmdebug=0: poisoning reads or
  * writes a whole page on every operation.
  */
+#include "debug/ktest.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
-#include "sync/irqnest.h"
 #include "mm/kmalloc.h"
-#include "debug/ktest.h"
-#include "sync/lockorder.h"
 #include "mm/pages.h"
-#include "smp/smp.h"
-#include "tests/sched_util.h"
 #include "sched/thread.h"
+#include "smp/smp.h"
+#include "sync/irqnest.h"
+#include "sync/lockorder.h"
+#include "tests/sched_util.h"
 
 #define PAIRS 2000
 

@@ -3,16 +3,16 @@
  * that says what went wrong, at the call that went wrong. Each runs alone
  * (test=buddy.double_free); the grader checks the message.
  */
-#include "mm/buddy.h"
-#include "mm/bump.h"
+#include "debug/ktest.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
-#include "sync/irqnest.h"
-#include "debug/ktest.h"
+#include "mm/buddy.h"
+#include "mm/bump.h"
 #include "mm/memmap.h"
 #include "mm/pages.h"
-#include "tests/sched_util.h"
 #include "sched/thread.h"
+#include "sync/irqnest.h"
+#include "tests/sched_util.h"
 
 /* A single page, freed twice: the second free finds it in this hart's page cache. */
 KTEST_DEATH(buddy, double_free)

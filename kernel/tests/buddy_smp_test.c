@@ -5,17 +5,17 @@
  * Meaningful with CPUS >= 2 and without -icount (harts really in parallel).
  */
 #include "config.h"
-#include "hal/atomic.h"
-#include "smp/hart.h"
-#include "mm/kmalloc.h"
 #include "debug/ktest.h"
+#include "hal/atomic.h"
 #include "lib/format.h"
+#include "mm/kmalloc.h"
 #include "mm/pages.h"
+#include "sched/thread.h"
+#include "sched/threadtable.h"
+#include "smp/hart.h"
 #include "smp/smp.h"
 #include "sync/spinlock.h"
 #include "tests/sched_util.h"
-#include "sched/thread.h"
-#include "sched/threadtable.h"
 
 /* A small generator (xorshift): each worker its own fixed sequence. */
 static uint64_t next_random(uint64_t *s)

@@ -1,18 +1,18 @@
 /*
- * Tests of lab 5, the buddy allocator (kernel/buddy.c) and the kernel's page allocator
- * around it (kernel/pages.c). They run right after the handover, in the production
+ * Tests of lab 5, the buddy allocator (kernel/mm/buddy.c) and the kernel's page allocator
+ * around it (kernel/mm/pages.c). They run right after the handover, in the production
  * phase, in the boot thread.
  *
  * Tests that count blocks exactly use a private buddy allocator over one 4 MiB block
  * taken from the kernel's: nothing else allocates from it, so every count is known.
  * Tests of the kernel's allocator itself record its figures first and compare after.
  */
-#include "mm/buddy.h"
-#include "mm/kmalloc.h"
+#include "boot/platform.h"
 #include "debug/ktest.h"
 #include "lib/format.h"
+#include "mm/buddy.h"
+#include "mm/kmalloc.h"
 #include "mm/pages.h"
-#include "boot/platform.h"
 
 #define ARENA_PAGES ((size_t)1 << BUDDY_MAX_ORDER)
 

@@ -1,12 +1,12 @@
 /*
- * Tests of lab 1, the bump allocator (kernel/bump.c). They run right after
+ * Tests of lab 1, the bump allocator (kernel/mm/bump.c). They run right after
  * bump_init(), in the bootstrap phase, one hart.
  */
-#include "mm/bump.h"
+#include "boot/platform.h"
 #include "debug/ktest.h"
 #include "lib/string.h"
+#include "mm/bump.h"
 #include "mm/memmap.h"
-#include "boot/platform.h"
 
 static bool overlaps(uintptr_t a, size_t alen, uintptr_t b, size_t blen)
 {

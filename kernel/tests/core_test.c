@@ -2,13 +2,13 @@
  * Tests of the foundation: formatting, the device tree reader, boot phases, and the
  * harness itself. They run in the early phase, before any allocator exists.
  */
-#include "lib/ksyms.h"
-#include "debug/ktest.h"
-#include "lib/format.h"
-#include "lib/string.h"
-#include "debug/panic.h"
 #include "boot/phase.h"
 #include "boot/platform.h"
+#include "debug/ktest.h"
+#include "debug/panic.h"
+#include "lib/format.h"
+#include "lib/ksyms.h"
+#include "lib/string.h"
 
 static bool formats_to(const char *expected, const char *fmt, ...)
 {
@@ -44,7 +44,7 @@ KTEST(core, format)
 KTEST(core, symbols)
 {
 	char buf[96];
-	ksym_describe((uintptr_t)ktest_fn_core_symbols + 4, buf, sizeof buf);
+	snprintf(buf, sizeof buf, "%pS", (void *)((uintptr_t)ktest_fn_core_symbols + 4));
 	KCHECK(strcmp(buf, "ktest_fn_core_symbols+0x4") == 0, "symbolized as %s", buf);
 }
 

@@ -4,13 +4,14 @@
  */
 #include "tests/harts_util.h"
 
+#include "boot/platform.h"
 #include "config.h"
 #include "dev/console.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
 #include "smp/hart.h"
-#include "boot/platform.h"
 #include "smp/smp.h"
+#include "smp/stop.h"
 #include "sync/spinlock.h"
 #include "trap/timer.h"
 
@@ -52,7 +53,7 @@ bool wait_for_value(const volatile uint32_t *word, uint32_t value, uint64_t ms)
 	while (atomic_load_acquire(word) != value) {
 		if (timer_now() > deadline)
 			return false;
-		smp_poll_stop();
+		stop_poll();
 		cpu_relax();
 	}
 	return true;
@@ -73,7 +74,7 @@ void delay_ms(uint64_t ms)
 {
 	uint64_t deadline = timer_now() + smp_ms_to_ticks(ms);
 	while (timer_now() < deadline) {
-		smp_poll_stop();
+		stop_poll();
 		cpu_relax();
 	}
 }

@@ -1,5 +1,5 @@
 /*
- * Helpers for tests that run code on several harts at once (kernel/smp.h underneath).
+ * Helpers for tests that run code on several harts at once (kernel/smp/smp.h underneath).
  */
 #pragma once
 

@@ -1,10 +1,10 @@
 /*
- * Tests of lab 5's object allocator as the kernel uses it (kmalloc, kernel/kmalloc.h),
+ * Tests of lab 5's object allocator as the kernel uses it (kmalloc, kernel/mm/kmalloc.h),
  * and of the free-memory check around the tests. Suite "buddy": they run after the
  * handover with the rest of the lab.
  */
-#include "mm/kmalloc.h"
 #include "debug/ktest.h"
+#include "mm/kmalloc.h"
 #include "mm/pages.h"
 
 #define OBJECTS 320

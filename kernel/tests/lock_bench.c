@@ -8,14 +8,14 @@
  *   test=lock.bench_counter       every hart adds to one counter under one lock, with a
  *                                 little work of varying length outside it each time
  */
+#include "debug/ktest.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
-#include "smp/hart.h"
-#include "sync/irqnest.h"
-#include "debug/ktest.h"
 #include "lib/format.h"
-#include "sync/lockorder.h"
+#include "smp/hart.h"
 #include "smp/smp.h"
+#include "sync/irqnest.h"
+#include "sync/lockorder.h"
 #include "sync/spinlock.h"
 #include "tests/harts_util.h"
 

@@ -3,11 +3,12 @@
  * with names and sites, never hang. Each runs alone (test=lock.double_acquire). The
  * helpers are noinline so that the sites in the reports name them.
  */
+#include "debug/ktest.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
 #include "smp/hart.h"
-#include "debug/ktest.h"
 #include "smp/smp.h"
+#include "smp/stop.h"
 #include "sync/spinlock.h"
 #include "tests/harts_util.h"
 
@@ -57,7 +58,7 @@ static SITE void hold_foreign(void *arg)
 	spin_lock(&foreign);
 	atomic_store_release(&foreign_taken, 1);
 	for (;;) {
-		smp_poll_stop();
+		stop_poll();
 		cpu_relax();
 	}
 }
@@ -87,7 +88,7 @@ static SITE void stuck_holder(void *arg)
 	spin_lock(&stuck);
 	atomic_store_release(&stuck_taken, 1);
 	for (;;) {
-		smp_poll_stop();
+		stop_poll();
 		cpu_relax();
 	}
 }

@@ -1,19 +1,20 @@
 /*
- * Tests of lab 3, spinlocks (kernel/spinlock.c, kernel/irqnest.c) and the harts that
- * use them (kernel/smp.c). They run right after every hart has come up. Tests that
+ * Tests of lab 3, spinlocks (kernel/sync/spinlock.c, kernel/sync/irqnest.c) and the harts that
+ * use them (kernel/smp/smp.c). They run right after every hart has come up. Tests that
  * look for races need harts that really run in parallel: the grader boots them with
  * two harts on multi-threaded TCG, without -icount (see docs/labs/3-lock.md).
  * Misuse, which must panic, is in lock_misuse_test.c.
  */
+#include "boot/platform.h"
+#include "debug/ktest.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
-#include "smp/hart.h"
-#include "sync/irqnest.h"
 #include "lib/ksyms.h"
-#include "debug/ktest.h"
 #include "lib/string.h"
-#include "boot/platform.h"
+#include "smp/hart.h"
 #include "smp/smp.h"
+#include "smp/stop.h"
+#include "sync/irqnest.h"
 #include "sync/spinlock.h"
 #include "tests/harts_util.h"
 #include "trap/timer.h"
@@ -251,7 +252,7 @@ static void hold_remote_lock(void *arg)
 	spin_lock(&remote_lock);
 	atomic_store_release(&remote_taken, 1);
 	while (atomic_load_acquire(&remote_may_release) == 0) {
-		smp_poll_stop();
+		stop_poll();
 		cpu_relax();
 	}
 	spin_unlock(&remote_lock);

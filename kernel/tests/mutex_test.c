@@ -3,16 +3,16 @@
  * a parked waiter that uses no CPU, the owner record, the misuse reports, and the
  * benchmark of a hand-off to a parked waiter.
  */
+#include "boot/platform.h"
+#include "debug/ktest.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
+#include "sched/sched.h"
+#include "sched/thread.h"
 #include "smp/hart.h"
-#include "debug/ktest.h"
 #include "sync/lockorder.h"
 #include "sync/mutex.h"
-#include "boot/platform.h"
-#include "sched/sched.h"
 #include "tests/sched_util.h"
-#include "sched/thread.h"
 #include "trap/timer.h"
 #include "trap/trap.h"
 
@@ -159,7 +159,7 @@ KTEST_DEATH(sched, mutex_in_interrupt)
 
 /*
  * Runs in thread "boot" just before the kernel enters the scheduler phase
- * (ktest_checkpoint("sched_boot") in kernel/main.c): too early for a mutex.
+ * (ktest_checkpoint("sched_boot") in kernel/boot/main.c): too early for a mutex.
  */
 KTEST_DEATH(sched_boot, mutex_early)
 {

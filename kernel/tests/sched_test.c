@@ -3,18 +3,18 @@
  * spreading over harts, idle harts that wait, exit and join, and the benchmarks of a
  * yield round trip. They run in the scheduler phase, in the thread "boot".
  */
+#include "boot/platform.h"
 #include "config.h"
+#include "debug/ktest.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
-#include "smp/hart.h"
-#include "debug/ktest.h"
 #include "lib/string.h"
-#include "sync/lockorder.h"
-#include "boot/platform.h"
 #include "sched/sched.h"
-#include "tests/sched_util.h"
 #include "sched/thread.h"
 #include "sched/threadtable.h"
+#include "smp/hart.h"
+#include "sync/lockorder.h"
+#include "tests/sched_util.h"
 #include "trap/timer.h"
 
 /* ---- Two threads that yield to each other ---- */

@@ -3,8 +3,8 @@
  */
 #include "tests/sched_util.h"
 
-#include "hal/atomic.h"
 #include "debug/ktest.h"
+#include "hal/atomic.h"
 #include "sched/thread.h"
 #include "trap/timer.h"
 

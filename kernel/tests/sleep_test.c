@@ -3,14 +3,14 @@
  * on every hart, where each hand-off needs one wakeup, so a single lost wakeup stops
  * the ring for good; and the diagnostics of switching away holding a spinlock.
  */
-#include "hal/atomic.h"
-#include "smp/hart.h"
-#include "debug/ktest.h"
 #include "boot/platform.h"
+#include "debug/ktest.h"
+#include "hal/atomic.h"
 #include "sched/sleep.h"
+#include "sched/thread.h"
+#include "smp/hart.h"
 #include "sync/spinlock.h"
 #include "tests/sched_util.h"
-#include "sched/thread.h"
 #include "trap/timer.h"
 
 #define RING   4

@@ -1,19 +1,19 @@
 /*
- * Tests of lab 2, traps (kernel/trap.c, kernel/hal/trap_entry.S, kernel/timer.c,
- * kernel/irq.c, the interrupt-driven console). They run right after interrupts are on,
+ * Tests of lab 2, traps (kernel/trap/trap.c, kernel/hal/trap_entry.S, kernel/trap/timer.c,
+ * kernel/trap/irq.c, the interrupt-driven console). They run right after interrupts are on,
  * in the bootstrap phase, on the boot hart.
  */
 #include "tests/trap_test.h"
-#include "mm/bump.h"
+#include "boot/platform.h"
 #include "config.h"
-#include "dev/console.h"
 #include "debug/context_check.h"
+#include "debug/ktest.h"
+#include "dev/console.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
+#include "mm/bump.h"
 #include "smp/hart.h"
 #include "trap/irq.h"
-#include "debug/ktest.h"
-#include "boot/platform.h"
 #include "trap/timer.h"
 #include "trap/trap.h"
 

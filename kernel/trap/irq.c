@@ -3,15 +3,15 @@
  */
 #include "trap/irq.h"
 
-#include "dev/console.h"
+#include "boot/platform.h"
 #include "debug/context_check.h"
+#include "debug/panic.h"
+#include "dev/console.h"
 #include "hal/cpu.h"
 #include "hal/plic.h"
 #include "hal/trapframe.h"
-#include "smp/hart.h"
 #include "lib/format.h"
-#include "debug/panic.h"
-#include "boot/platform.h"
+#include "smp/hart.h"
 
 #define IRQ_MAX 128
 

@@ -4,11 +4,11 @@
 #include "trap/timer.h"
 
 #include "boot/bootargs.h"
+#include "boot/platform.h"
 #include "config.h"
 #include "dev/console.h"
 #include "hal/timer.h"
 #include "smp/hart.h"
-#include "boot/platform.h"
 
 #define MAX_HZ 10000
 

@@ -8,15 +8,14 @@
 #include "trap/trap.h"
 
 #include "config.h"
+#include "debug/lab.h"
+#include "debug/panic.h"
+#include "debug/shutdown.h"
 #include "dev/console.h"
 #include "hal/cpu.h"
 #include "hal/trap.h"
 #include "smp/hart.h"
 #include "trap/irq.h"
-#include "debug/lab.h"
-#include "debug/panic.h"
-#include "sched/sched.h"
-#include "debug/shutdown.h"
 #include "trap/timer.h"
 
 /* Where the trap entry builds its frame when the kernel stack cannot be trusted. */
@@ -24,6 +23,11 @@ static uint8_t emergency_stacks[MAX_HARTS][EMERGENCY_STACK_SIZE] __attribute__((
 
 static struct trap_stats stats[MAX_HARTS];
 static void (*software_handler)(void);
+/*
+ * Set once, by sched_init() on the boot hart; an aligned pointer store is single-copy
+ * atomic, and until a hart's scheduler loop runs the hook finds nothing to preempt.
+ */
+static bool (*volatile interrupt_exit_hook)(void);
 
 static struct trap_stats *my_stats(void)
 {
@@ -60,6 +64,11 @@ void trap_self_check(void)
 void trap_set_software_handler(void (*handler)(void))
 {
 	software_handler = handler;
+}
+
+void trap_set_interrupt_exit(bool (*hook)(void))
+{
+	interrupt_exit_hook = hook;
 }
 
 struct trap_stats trap_stats(void)
@@ -183,8 +192,8 @@ static void print_double_fault(const void *ctx)
 	struct hart *h = this_hart();
 	printf("double fault: the trap below was taken on the emergency stack of hart %u\n", h->id);
 	printf("  kernel stack %p-%p, guard band up to %p, lowest sp for a trap %p\n",
-	       (void *)h->entry.stack_lo, (void *)h->entry.stack_hi, (void *)(h->entry.stack_lo + KSTACK_GUARD),
-	       (void *)h->entry.trap_sp_min);
+	       (void *)h->entry.stack_lo, (void *)h->entry.stack_hi,
+	       (void *)(h->entry.stack_lo + KSTACK_GUARD), (void *)h->entry.trap_sp_min);
 	print_frame(tf);
 }
 
@@ -201,18 +210,19 @@ static __attribute__((noreturn)) void trap_double_fault(struct trapframe *tf)
 			             "double fault: kernel stack overflow on hart %u: sp %p is "
 			             "below %p, the lowest sp at which a trap can be handled "
 			             "(taken at %pS)",
-			             h->id, (void *)sp, (void *)h->entry.trap_sp_min, (void *)tf->sepc);
+			             h->id, (void *)sp, (void *)h->entry.trap_sp_min,
+			             (void *)tf->sepc);
 		panic_report(tf->x[REG_S0], print_double_fault, tf,
 		             "double fault: trap with sp %p outside the kernel stack %p-%p of hart "
 		             "%u (taken at %pS)",
-		             (void *)sp, (void *)h->entry.stack_lo, (void *)h->entry.stack_hi, h->id,
-		             (void *)tf->sepc);
+		             (void *)sp, (void *)h->entry.stack_lo, (void *)h->entry.stack_hi,
+		             h->id, (void *)tf->sepc);
 	case FAULT_STACK_CANARY:
 		panic_report(tf->x[REG_S0], print_double_fault, tf,
 		             "double fault: kernel stack overflow on hart %u: the canary at %p was "
 		             "overwritten (0x%lx instead of 0x%lx) (noticed at %pS)",
-		             h->id, (void *)stack_canary_slot(h->entry.stack_lo), canary, h->entry.stack_canary,
-		             (void *)tf->sepc);
+		             h->id, (void *)stack_canary_slot(h->entry.stack_lo), canary,
+		             h->entry.stack_canary, (void *)tf->sepc);
 	default:
 		panic_report(tf->x[REG_S0], print_double_fault, tf,
 		             "double fault: %s at %pS while the trap entry was saving the state "
@@ -260,7 +270,7 @@ void trap_handler(struct trapframe *tf)
 	 * the thread may have resumed on another hart: `h` is stale then, and the frame's
 	 * tp, which the entry restores, must name the hart the thread returns on.
 	 */
-	if (h->trap_depth == 0 && trap_is_interrupt(tf) && trap_from_kernel(tf) &&
-	    sched_interrupt_exit())
+	bool (*hook)(void) = interrupt_exit_hook;
+	if (h->trap_depth == 0 && trap_is_interrupt(tf) && trap_from_kernel(tf) && hook && hook())
 		tf->x[REG_TP] = (uint64_t)this_hart();
 }

@@ -1,11 +1,11 @@
 /*
  * Traps (lab 2): every interrupt and exception of the kernel enters through
  * kernel/hal/trap_entry.S, which saves the interrupted state in a struct trapframe and
- * calls trap_handler(). The handler sends interrupts to the timer (kernel/timer.c), the
- * interrupt controller (kernel/irq.c) or the software-interrupt handler, steps over
+ * calls trap_handler(). The handler sends interrupts to the timer (kernel/trap/timer.c), the
+ * interrupt controller (kernel/trap/irq.c) or the software-interrupt handler, steps over
  * breakpoints, and turns any other exception into a report that stops the kernel.
  *
- * Trap handlers run in interrupt context: see kernel/context_check.h for what they must
+ * Trap handlers run in interrupt context: see kernel/debug/context_check.h for what they must
  * not do.
  */
 #pragma once
@@ -34,6 +34,15 @@ void trap_self_check(void);
  * interrupts are counted as unexpected.
  */
 void trap_set_software_handler(void (*handler)(void));
+
+/*
+ * Installs hook() to run when a trap handler is about to return from an interrupt to
+ * kernel code that had interrupts on: the scheduler's preemption point (lab 4). hook
+ * runs with interrupts off and returns true if the interrupted thread was switched out
+ * and has run again since, maybe on another hart. A hook keeps the trap layer below
+ * the scheduler: trap code never calls sched code by name.
+ */
+void trap_set_interrupt_exit(bool (*hook)(void));
 
 /* What this hart's traps have been so far. */
 struct trap_stats {
