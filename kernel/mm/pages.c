@@ -49,8 +49,8 @@
 
 _Static_assert(PAGE_CACHE_BATCH <= PAGE_CACHE_MAX / 2, "a refill must leave room for frees");
 
-bool mm_debug =
-        CONFIG_DEBUG; /* MM_DEBUG in kernel/mm/mm_port.h; mmdebug= sets it, in pages_init() */
+/* MM_DEBUG in kernel/mm/mm_port.h; mmdebug= sets it, in pages_init(). */
+bool mm_debug = CONFIG_DEBUG;
 
 struct page_cache {
 	struct spinlock lock;
