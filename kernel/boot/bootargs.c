@@ -21,6 +21,25 @@ static size_t next_word(const char **p)
 	return n;
 }
 
+unsigned bootarg_uint(const char *key, unsigned min, unsigned max, unsigned fallback,
+                      const char *what)
+{
+	char buf[16];
+	if (!bootarg(key, buf, sizeof buf))
+		return fallback;
+	unsigned long v = 0;
+	const char *p = buf;
+	/* Stop once past max: the value is refused anyway, and v cannot overflow. */
+	for (; *p >= '0' && *p <= '9' && v <= max; p++)
+		v = v * 10 + (unsigned)(*p - '0');
+	if (*p != '\0' || p == buf || v < min || v > max) {
+		printf("sprout: %s=%s is not %s from %u to %u; using %u\n", key, buf, what, min,
+		       max, fallback);
+		return fallback;
+	}
+	return (unsigned)v;
+}
+
 bool bootarg(const char *key, char *buf, size_t size)
 {
 	size_t klen = strlen(key);

@@ -77,27 +77,10 @@ void context_entry_returned(void)
 	      this_hart()->id);
 }
 
-static unsigned parse_slice(void)
-{
-	char buf[16];
-	if (!bootarg("slice", buf, sizeof buf))
-		return SCHED_DEFAULT_SLICE;
-	unsigned v = 0;
-	const char *p = buf;
-	for (; *p >= '0' && *p <= '9' && v <= MAX_SLICE; p++)
-		v = v * 10 + (unsigned)(*p - '0');
-	if (*p != '\0' || v == 0 || v > MAX_SLICE) {
-		printf("sprout: slice=%s is not a number of ticks from 1 to %d; using %d\n", buf,
-		       MAX_SLICE, SCHED_DEFAULT_SLICE);
-		return SCHED_DEFAULT_SLICE;
-	}
-	return v;
-}
-
 void sched_init(void)
 {
 	assert_phase(PHASE_BOOTSTRAP);
-	slice = parse_slice();
+	slice = bootarg_uint("slice", 1, MAX_SLICE, SCHED_DEFAULT_SLICE, "a number of ticks");
 	thread_table_init();
 	trap_set_interrupt_exit(sched_interrupt_exit);
 }

@@ -67,18 +67,13 @@ bool lock_order_set_enabled(bool on)
 	return was;
 }
 
-static const char *name_of(const struct spinlock *lk)
-{
-	return lk->name ? lk->name : "(unnamed)";
-}
-
 /* lk's class, or -1 if the table is full. Caller must have interrupts off. */
 static int class_of(struct spinlock *lk)
 {
 	if (lk->class_id)
 		return lk->class_id - 1;
 	graph_lock();
-	const char *name = name_of(lk);
+	const char *name = spin_name(lk);
 	uint32_t c = 0;
 	while (c < graph.nclasses && strcmp(graph.names[c], name) != 0)
 		c++;
@@ -188,7 +183,7 @@ report_inversion(struct spinlock *lk, void *site, struct spinlock *held, const i
 	panic_report(cpu_frame_pointer(), print_earlier_order, &inv,
 	             "lock order inversion: hart %u takes '%s' at %pS while holding '%s' (taken "
 	             "at %pS), the opposite of the order seen before: %s",
-	             this_hart()->id, name_of(lk), site, name_of(held), held->site, earlier);
+	             this_hart()->id, spin_name(lk), site, spin_name(held), held->site, earlier);
 }
 
 static __attribute__((noreturn)) void report_same_class(struct spinlock *lk, void *site,
@@ -197,7 +192,7 @@ static __attribute__((noreturn)) void report_same_class(struct spinlock *lk, voi
 	panic("lock order: hart %u takes '%s' at %pS while holding another lock of the same "
 	      "class (taken at %pS); the checker cannot order two locks of one class: give "
 	      "them different names",
-	      this_hart()->id, name_of(lk), site, held->site);
+	      this_hart()->id, spin_name(lk), site, held->site);
 }
 
 /* Learns held_class -> c, or reports the inversion it would close. */

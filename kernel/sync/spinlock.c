@@ -33,11 +33,6 @@ uint32_t spin_set_deadlock_ms(uint32_t ms)
 	return was;
 }
 
-static const char *name_of(const struct spinlock *lk)
-{
-	return lk->name ? lk->name : "(unnamed)";
-}
-
 void spin_init(struct spinlock *lk, const char *name)
 {
 	if (name == NULL)
@@ -51,7 +46,7 @@ void spin_deinit(struct spinlock *lk)
 {
 	if (atomic_load_relaxed(&lk->locked))
 		panic("spin_deinit: lock '%s' is held by hart %u (taken at %pS) (called from %pS)",
-		      name_of(lk), atomic_load_relaxed(&lk->holder) - 1, lk->site,
+		      spin_name(lk), atomic_load_relaxed(&lk->holder) - 1, lk->site,
 		      __builtin_return_address(0));
 	lockstat_unregister(lk);
 }
@@ -77,10 +72,10 @@ void spin_require_held(const struct spinlock *lk, const char *operation, void *c
 	uint32_t holder = atomic_load_relaxed(&lk->holder);
 	if (holder == 0)
 		panic("%s() needs lock '%s' held, but no hart holds it (%s called from %pS)",
-		      operation, name_of(lk), operation, caller);
+		      operation, spin_name(lk), operation, caller);
 	panic("%s() needs lock '%s' held by this hart (%u), but hart %u holds it (taken at "
 	      "%pS) (%s called from %pS)",
-	      operation, name_of(lk), this_hart()->id, holder - 1, lk->site, operation, caller);
+	      operation, spin_name(lk), this_hart()->id, holder - 1, lk->site, operation, caller);
 }
 
 /*
@@ -106,7 +101,7 @@ void spin_require_none_held(const char *operation, void *caller)
 	panic("%s() may sleep, but hart %u holds %u spinlock%s, the last '%s' (taken at %pS) "
 	      "(%s called from %pS)",
 	      operation, me->id, me->nheld, me->nheld == 1 ? "" : "s",
-	      name_of(me->held[me->nheld - 1]), me->held[me->nheld - 1]->site, operation, caller);
+	      spin_name(me->held[me->nheld - 1]), me->held[me->nheld - 1]->site, operation, caller);
 }
 
 /* ---- Misuse reports ---- */
@@ -119,7 +114,7 @@ static GIVEN __attribute__((noreturn)) void spin_panic_recursive(struct spinlock
 {
 	panic("spin_lock: hart %u already holds lock '%s' (taken at %pS) and takes it again "
 	      "at %pS%s",
-	      this_hart()->id, name_of(lk), lk->site, site,
+	      this_hart()->id, spin_name(lk), lk->site, site,
 	      in_trap_handler() ? ", in a trap handler that interrupted the holder: interrupts "
 	                          "were on while it held the lock"
 	                        : "");
@@ -130,11 +125,11 @@ static GIVEN __attribute__((noreturn)) void spin_panic_not_held(struct spinlock 
 {
 	uint32_t holder = atomic_load_relaxed(&lk->holder);
 	if (holder == 0)
-		panic("spin_unlock: lock '%s' is not held; released at %pS on hart %u", name_of(lk),
+		panic("spin_unlock: lock '%s' is not held; released at %pS on hart %u", spin_name(lk),
 		      site, this_hart()->id);
 	panic("spin_unlock: hart %u releases lock '%s' at %pS, but hart %u holds it (taken at "
 	      "%pS)",
-	      this_hart()->id, name_of(lk), site, holder - 1, lk->site);
+	      this_hart()->id, spin_name(lk), site, holder - 1, lk->site);
 }
 
 /* ---- Reports about all harts ---- */
@@ -148,7 +143,7 @@ static int describe_held(const struct hart *h, char *buf, size_t size)
 	for (uint32_t i = 0; i < n && (size_t)len < size; i++) {
 		const struct spinlock *lk = h->held[i];
 		len += snprintf(buf + len, size - len, "%s'%s' (taken at %pS)",
-		                i == 0 ? ", holds " : ", ", name_of(lk), lk->site);
+		                i == 0 ? ", holds " : ", ", spin_name(lk), lk->site);
 	}
 	return len;
 }
@@ -166,7 +161,7 @@ void spin_print_harts(void)
 		        atomic_load_ptr_relaxed((void *const volatile *)&h->waiting_for);
 		if (w && (size_t)len < sizeof line)
 			len += snprintf(line + len, sizeof line - len,
-			                ", spinning on '%s' (at %pS)", name_of(w), h->waiting_site);
+			                ", spinning on '%s' (at %pS)", spin_name(w), h->waiting_site);
 		if ((size_t)len < sizeof line)
 			describe_held(h, line + len, sizeof line - len);
 		printf("%s\n", line);
@@ -204,11 +199,11 @@ static __attribute__((noreturn)) void spin_report_deadlock(struct spin_wait *w, 
 		panic_report(fp, print_harts, NULL,
 		             "deadlock: hart %u spun %lu ms on lock '%s' at %pS, but no hart holds "
 		             "it (released without spin_unlock?)",
-		             this_hart()->id, ms, name_of(lk), w->site);
+		             this_hart()->id, ms, spin_name(lk), w->site);
 	panic_report(fp, print_harts, NULL,
 	             "deadlock: hart %u spun %lu ms on lock '%s' at %pS; held by hart %u, taken "
 	             "at %pS",
-	             this_hart()->id, ms, name_of(lk), w->site, holder - 1, taken_at);
+	             this_hart()->id, ms, spin_name(lk), w->site, holder - 1, taken_at);
 }
 
 /* The slow part of a turn: start the clock, obey a stop request, notice a deadlock. */
@@ -263,7 +258,7 @@ static GIVEN void spin_acquired(struct spinlock *lk, const struct spin_wait *w)
 	if (me->nheld == HART_MAX_HELD)
 		panic("spin_lock: hart %u holds %d locks at once, the most it can track (taking "
 		      "'%s' at %pS)",
-		      me->id, HART_MAX_HELD, name_of(lk), lk->site);
+		      me->id, HART_MAX_HELD, spin_name(lk), lk->site);
 	me->held[me->nheld++] = lk;
 	lockstat_acquired(lk, w->spins);
 }
@@ -283,7 +278,7 @@ static GIVEN void spin_releasing(struct spinlock *lk)
 	}
 	panic("spin_unlock: lock '%s' is held by hart %u but missing from its list of held "
 	      "locks: was it taken without spin_lock()?",
-	      name_of(lk), me->id);
+	      spin_name(lk), me->id);
 }
 
 /* ---- Taking and releasing ---- */

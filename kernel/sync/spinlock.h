@@ -58,6 +58,12 @@ struct spinlock {
 		.name = (lockname) \
 	}
 
+/* The lock's name for reports; "(unnamed)" for a lock nobody initialised. */
+static inline const char *spin_name(const struct spinlock *lk)
+{
+	return lk->name ? lk->name : "(unnamed)";
+}
+
 /* Initialises a free lock named `name` (a string that outlives the lock). */
 void spin_init(struct spinlock *lk, const char *name);
 

@@ -12,7 +12,7 @@
 #include "mm/pages.h"
 #include "sched/thread.h"
 #include "sync/irqnest.h"
-#include "tests/sched_util.h"
+#include "tests/test_util.h"
 
 /* A single page, freed twice: the second free finds it in this hart's page cache. */
 KTEST_DEATH(buddy, double_free)

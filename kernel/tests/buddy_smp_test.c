@@ -15,7 +15,7 @@
 #include "smp/hart.h"
 #include "smp/smp.h"
 #include "sync/spinlock.h"
-#include "tests/sched_util.h"
+#include "tests/test_util.h"
 
 /* A small generator (xorshift): each worker its own fixed sequence. */
 static uint64_t next_random(uint64_t *s)

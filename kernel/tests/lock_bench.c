@@ -17,7 +17,7 @@
 #include "sync/irqnest.h"
 #include "sync/lockorder.h"
 #include "sync/spinlock.h"
-#include "tests/harts_util.h"
+#include "tests/test_util.h"
 
 /*
  * instret units per instruction. The cleanest of a few tries: under -icount another

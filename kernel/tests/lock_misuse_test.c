@@ -10,7 +10,7 @@
 #include "smp/smp.h"
 #include "smp/stop.h"
 #include "sync/spinlock.h"
-#include "tests/harts_util.h"
+#include "tests/test_util.h"
 
 #define SITE __attribute__((noinline, noclone))
 

@@ -16,7 +16,7 @@
 #include "smp/stop.h"
 #include "sync/irqnest.h"
 #include "sync/spinlock.h"
-#include "tests/harts_util.h"
+#include "tests/test_util.h"
 #include "trap/timer.h"
 
 /* The function `addr` lies in, by name, for checking recorded sites. */

@@ -12,7 +12,7 @@
 #include "smp/hart.h"
 #include "sync/lockorder.h"
 #include "sync/mutex.h"
-#include "tests/sched_util.h"
+#include "tests/test_util.h"
 #include "trap/timer.h"
 #include "trap/trap.h"
 
@@ -154,7 +154,7 @@ KTEST_DEATH(sched, mutex_in_interrupt)
 {
 	trap_set_software_handler(lock_in_handler);
 	cpu_software_interrupt_raise();
-	busy_for_ms(100);
+	delay_ms(100);
 }
 
 /*

@@ -14,7 +14,7 @@
 #include "sched/threadtable.h"
 #include "smp/hart.h"
 #include "sync/lockorder.h"
-#include "tests/sched_util.h"
+#include "tests/test_util.h"
 #include "trap/timer.h"
 
 /* ---- Two threads that yield to each other ---- */
@@ -204,7 +204,7 @@ KTEST(sched, idle)
 	}
 	uint64_t t0 = timer_now();
 	/* Nothing else to run: this thread keeps its hart busy, the others idle. */
-	busy_for_ms(200);
+	delay_ms(200);
 	/* Tick periods that passed (this thread may have moved between harts meanwhile). */
 	uint64_t ticks = (timer_now() - t0) * timer_hz() / timer_timebase();
 	int idle_harts = 0;

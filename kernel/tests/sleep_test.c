@@ -9,8 +9,9 @@
 #include "sched/sleep.h"
 #include "sched/thread.h"
 #include "smp/hart.h"
+#include "smp/smp.h"
 #include "sync/spinlock.h"
-#include "tests/sched_util.h"
+#include "tests/test_util.h"
 #include "trap/timer.h"
 
 #define RING   4
@@ -61,7 +62,7 @@ KTEST(sched, sleep_stress)
 		if (passes != last) {
 			last = passes;
 			last_progress = timer_now();
-		} else if (timer_now() - last_progress > ms_to_time(1000)) {
+		} else if (timer_now() - last_progress > smp_ms_to_ticks(1000)) {
 			KCHECK(false,
 			       "lost wakeup: the ring stopped after %u of %d hand-offs; it is "
 			       "thread "

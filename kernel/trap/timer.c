@@ -23,26 +23,9 @@ static struct {
 
 static void (*volatile tick_hook)(void);
 
-static unsigned parse_hz(void)
-{
-	char buf[16];
-	if (!bootarg("hz", buf, sizeof buf))
-		return DEFAULT_HZ;
-	unsigned v = 0;
-	const char *p = buf;
-	for (; *p >= '0' && *p <= '9' && v <= MAX_HZ; p++)
-		v = v * 10 + (unsigned)(*p - '0');
-	if (*p != '\0' || v == 0 || v > MAX_HZ) {
-		printf("sprout: hz=%s is not a rate from 1 to %d; using %d\n", buf, MAX_HZ,
-		       DEFAULT_HZ);
-		return DEFAULT_HZ;
-	}
-	return v;
-}
-
 void timer_init(void)
 {
-	hz = parse_hz();
+	hz = bootarg_uint("hz", 1, MAX_HZ, DEFAULT_HZ, "a rate");
 	interval = platform.timebase_hz / hz;
 	if (interval == 0)
 		interval = 1;
