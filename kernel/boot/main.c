@@ -1,20 +1,21 @@
 /*
- * Boot: the order in which the kernel comes up, phase by phase (kernel/boot/phase.h). Each
+ * Boot: the order in which the kernel comes up, phase by phase (kernel/debug/phase.h). Each
  * lab adds one step here; the tests of a lab run right after its step
  * (ktest_checkpoint), so a branch where a later lab is missing still tests the
  * earlier ones.
  */
-#include "boot/bootargs.h"
-#include "boot/phase.h"
-#include "boot/platform.h"
 #include "debug/ktest.h"
 #include "debug/panic.h"
+#include "debug/phase.h"
 #include "debug/shutdown.h"
+#include "dev/bootargs.h"
 #include "dev/console.h"
+#include "dev/platform.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
 #include "hal/power.h"
 #include "hal/sbi.h"
+#include "hart/hart.h"
 #include "lib/string.h"
 #include "mm/bump.h"
 #include "mm/handover.h"
@@ -23,7 +24,6 @@
 #include "mm/pages.h"
 #include "sched/sched.h"
 #include "sched/thread.h"
-#include "smp/hart.h"
 #include "smp/smp.h"
 #include "sync/lockorder.h"
 #include "sync/spinlock.h"

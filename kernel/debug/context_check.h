@@ -17,7 +17,7 @@
 
 #include <stdbool.h>
 
-#include "smp/hart.h"
+#include "hart/hart.h"
 
 /* True while this hart is inside a trap handler (an interrupt or an exception). */
 static inline bool in_trap_handler(void)

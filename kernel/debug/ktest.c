@@ -6,8 +6,8 @@
 
 #include <stdarg.h>
 
-#include "boot/bootargs.h"
 #include "debug/shutdown.h"
+#include "dev/bootargs.h"
 #include "dev/console.h"
 #include "lib/format.h"
 #include "lib/string.h"

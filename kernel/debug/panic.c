@@ -7,14 +7,14 @@
 
 #include <stdarg.h>
 
-#include "boot/phase.h"
+#include "debug/phase.h"
 #include "debug/shutdown.h"
 #include "dev/console.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
+#include "hart/hart.h"
+#include "hart/stop.h"
 #include "lib/ksyms.h"
-#include "smp/hart.h"
-#include "smp/stop.h"
 
 static volatile uint32_t panicking;
 

@@ -4,7 +4,7 @@
 #include "debug/shutdown.h"
 
 #include "dev/console.h"
-#include "smp/stop.h"
+#include "hart/stop.h"
 
 void shutdown(enum exit_status status)
 {

@@ -15,19 +15,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "boot/platform.h"
+#include "dev/platform.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
 #include "hal/sbi.h"
 #include "hal/uart.h"
 #include "lib/format.h"
-#include "smp/hart.h"
 
 #define TX_RING 4096 /* powers of two: the indices run freely and wrap */
 #define RX_RING 256
 
 static volatile uint32_t console_busy;
-static int console_owner = -1; /* hart id of the holder, for re-entry on one hart */
+/* The holder's per-hart pointer (tp), for re-entry on one hart; NULL when free. */
+static void *volatile console_owner;
 static bool panic_mode;
 static bool buffered; /* output through the ring (interrupts started) */
 
@@ -50,7 +50,7 @@ void console_init(void)
 /* Returns false if it took over without the lock (panic mode only). */
 static bool console_acquire(void)
 {
-	int me = (int)this_hart()->id;
+	void *me = cpu_hart_pointer();
 	for (uint64_t spins = 0; atomic_swap_acquire(&console_busy, 1) != 0; spins++) {
 		/* A panicking hart may not wait for a holder that may never come back. */
 		if (panic_mode && (console_owner == me || spins > 10000000))
@@ -63,7 +63,7 @@ static bool console_acquire(void)
 
 static void console_release(void)
 {
-	console_owner = -1;
+	console_owner = NULL;
 	atomic_store_release(&console_busy, 0);
 }
 

@@ -6,7 +6,7 @@
  * needs before the call, on the stack that sp leaves behind.
  *
  * tp and gp are not part of a context: gp is the same for the whole kernel, and tp
- * names the hart (kernel/smp/hart.h), not the thread, so it must stay with the hart when
+ * names the hart (kernel/hart/hart.h), not the thread, so it must stay with the hart when
  * a thread moves to another one.
  */
 #pragma once

@@ -114,7 +114,7 @@ static inline uintptr_t cpu_stack_pointer(void)
 }
 
 /*
- * tp holds the address of this hart's struct hart (kernel/smp/hart.h). Caller must pass
+ * tp holds the address of this hart's struct hart (kernel/hart/hart.h). Caller must pass
  * memory that lives as long as the hart runs the kernel.
  */
 static inline void cpu_set_hart_pointer(void *p)

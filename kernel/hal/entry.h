@@ -13,7 +13,7 @@ extern char _start[], _start_secondary[];
 
 /*
  * One kernel stack per hart id, for boot and for a hart's first steps; entry.S points
- * sp at the top of boot_stacks[hartid]. Defined in C (kernel/smp/hart.c) so that its
+ * sp at the top of boot_stacks[hartid]. Defined in C (kernel/hart/hart.c) so that its
  * size comes from config.h.
  */
 extern uint8_t boot_stacks[MAX_HARTS][KSTACK_SIZE];

@@ -2,7 +2,7 @@
  * What the trap entry (kernel/hal/trap_entry.S) needs of a hart before it can trust
  * any register: where the hart's kernel stack is, its canary, its emergency stack and
  * two words to park registers in. It is the first member of the kernel's struct hart
- * (kernel/smp/hart.h), so sscratch = &hart = &hart.entry; the layer above embeds it
+ * (kernel/hart/hart.h), so sscratch = &hart = &hart.entry; the layer above embeds it
  * and the entry never learns anything else about a hart.
  *
  * The assembly's offsets into it come from this struct itself (kernel/hal/asm.h).

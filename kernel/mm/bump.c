@@ -4,10 +4,10 @@
  */
 #include "mm/bump.h"
 
-#include "boot/phase.h"
 #include "debug/context_check.h"
 #include "debug/lab.h"
 #include "debug/panic.h"
+#include "debug/phase.h"
 #include "dev/console.h"
 #include "lib/string.h"
 

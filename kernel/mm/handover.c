@@ -12,9 +12,9 @@
  */
 #include "mm/handover.h"
 
-#include "boot/phase.h"
 #include "debug/ktest.h"
 #include "debug/panic.h"
+#include "debug/phase.h"
 #include "dev/console.h"
 #include "lib/format.h"
 #include "mm/buddy.h"

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "boot/platform.h"
+#include "dev/platform.h"
 
 #define MEMMAP_MAX_RUNS 16
 

@@ -36,13 +36,13 @@
  */
 #include "mm/pages.h"
 
-#include "boot/bootargs.h"
 #include "debug/context_check.h"
 #include "debug/panic.h"
+#include "dev/bootargs.h"
 #include "dev/console.h"
+#include "hart/hart.h"
 #include "lib/string.h"
 #include "mm/bump.h"
-#include "smp/hart.h"
 #include "sync/spinlock.h"
 
 #define PAGE_OWNER_CACHED 0x63616368u /* "cach": the block sits in a hart's cache */

@@ -10,7 +10,7 @@
  * no other hart can pick a thread before it is completely off its previous hart.
  *
  * Users start threads with kernel/sched/thread.h and wait with kernel/sched/sleep.h and
- * kernel/sync/mutex.h; this header is for those layers and for boot.
+ * kernel/sched/mutex.h; this header is for those layers and for boot.
  *
  * The one call circle the kernel keeps is here, inside this folder: sched.c runs and
  * reports on threads (thread.c), and a thread's exit and join give up the hart through
@@ -53,7 +53,7 @@ unsigned sched_slice(void);
  */
 bool sched_interrupt_exit(void);
 
-/* ---- For kernel/sched/thread.c, kernel/sched/sleep.c and kernel/sync/mutex.c ---- */
+/* ---- For kernel/sched/thread.c, kernel/sched/sleep.c and kernel/sched/mutex.c ---- */
 
 /* Caller must hold sched_lock: puts t, not on any queue, at the tail of the run queue. */
 void sched_make_runnable(struct thread *t);

@@ -9,9 +9,9 @@
 #include "debug/context_check.h"
 #include "debug/lab.h"
 #include "debug/panic.h"
+#include "hart/hart.h"
 #include "sched/sched.h"
 #include "sched/thread.h"
-#include "smp/hart.h"
 #include "sync/spinlock.h"
 
 /* Sleeping threads, newest first, linked through struct thread.link. */

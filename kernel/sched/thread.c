@@ -6,11 +6,11 @@
 
 #include "debug/context_check.h"
 #include "debug/panic.h"
+#include "hart/hart.h"
 #include "lib/string.h"
 #include "sched/sched.h"
 #include "sched/sleep.h"
 #include "sched/threadtable.h"
-#include "smp/hart.h"
 
 /* Guarded by sched_lock. */
 static int last_id;

@@ -10,9 +10,9 @@
  */
 #include "sched/threadtable.h"
 
-#include "boot/phase.h"
 #include "config.h"
 #include "debug/panic.h"
+#include "debug/phase.h"
 #include "lib/string.h"
 #include "mm/bump.h"
 #include "mm/kmalloc.h"

@@ -6,24 +6,24 @@
  * _start_secondary (kernel/hal/entry.S) with a1 = the top of that hart's own boot
  * stack; the hart binds tp to its struct hart, sets up its traps, its timer and its
  * device interrupts (lab 2), registers itself and parks with interrupts on. Stopping
- * them is kernel/smp/stop.c's.
+ * them is kernel/hart/stop.c's.
  */
 #include "smp/smp.h"
 
-#include "boot/bootargs.h"
-#include "boot/phase.h"
-#include "boot/platform.h"
 #include "config.h"
 #include "debug/panic.h"
+#include "debug/phase.h"
+#include "dev/bootargs.h"
 #include "dev/console.h"
+#include "dev/platform.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
 #include "hal/entry.h"
 #include "hal/sbi.h"
+#include "hart/hart.h"
+#include "hart/stop.h"
 #include "lib/format.h"
 #include "lib/string.h"
-#include "smp/hart.h"
-#include "smp/stop.h"
 #include "sync/irqnest.h"
 #include "sync/spinlock.h"
 #include "trap/irq.h"

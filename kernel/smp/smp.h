@@ -1,7 +1,7 @@
 /*
  * The other harts: starting every hart the device tree lists (SBI hart state
  * management), parking them until there is work and running a function on one of
- * them. Stopping them all is kernel/smp/stop.h's.
+ * them. Stopping them all is kernel/hart/stop.h's.
  *
  * Until lab 4's scheduler takes over, a started hart waits in a parking loop and runs
  * what is posted to its mailbox:

@@ -7,7 +7,7 @@
 #include "debug/lab.h"
 #include "debug/panic.h"
 #include "hal/cpu.h"
-#include "smp/hart.h"
+#include "hart/hart.h"
 
 void irq_push(void)
 {

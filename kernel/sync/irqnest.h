@@ -9,7 +9,7 @@
  *     irq_pop();        depth 1: still off
  *   irq_pop();          depth 0: back on only if they were on at the first push
  *
- * The depth and the saved state live in this hart's struct hart (kernel/smp/hart.h).
+ * The depth and the saved state live in this hart's struct hart (kernel/hart/hart.h).
  */
 #pragma once
 

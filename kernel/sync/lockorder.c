@@ -15,9 +15,9 @@
 #include "dev/console.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
+#include "hart/hart.h"
 #include "lib/format.h"
 #include "lib/string.h"
-#include "smp/hart.h"
 #include "sync/spinlock.h"
 
 #include <stdint.h>

@@ -9,6 +9,11 @@
  *
  * A class is a lock name (kernel/sync/spinlock.h). The checker is on in debug builds
  * (CONFIG_DEBUG, the default) and whenever tests are selected on the command line.
+ *
+ * spin_lock() calls the checker, and the checker reads the lock it is given and the
+ * locks the hart holds: a call circle between spinlock.c and lockorder.c, which this
+ * folder keeps on purpose. The checker is part of the lock, in a file of its own so
+ * that lab 3's reading list can leave it out.
  */
 #pragma once
 

@@ -13,9 +13,9 @@
 #include "dev/console.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
+#include "hart/hart.h"
+#include "hart/stop.h"
 #include "lib/format.h"
-#include "smp/hart.h"
-#include "smp/stop.h"
 #include "sync/irqnest.h"
 #include "sync/lockorder.h"
 #include "sync/lockstat.h"
@@ -125,8 +125,8 @@ static GIVEN __attribute__((noreturn)) void spin_panic_not_held(struct spinlock 
 {
 	uint32_t holder = atomic_load_relaxed(&lk->holder);
 	if (holder == 0)
-		panic("spin_unlock: lock '%s' is not held; released at %pS on hart %u", spin_name(lk),
-		      site, this_hart()->id);
+		panic("spin_unlock: lock '%s' is not held; released at %pS on hart %u",
+		      spin_name(lk), site, this_hart()->id);
 	panic("spin_unlock: hart %u releases lock '%s' at %pS, but hart %u holds it (taken at "
 	      "%pS)",
 	      this_hart()->id, spin_name(lk), site, holder - 1, lk->site);
@@ -161,7 +161,8 @@ void spin_print_harts(void)
 		        atomic_load_ptr_relaxed((void *const volatile *)&h->waiting_for);
 		if (w && (size_t)len < sizeof line)
 			len += snprintf(line + len, sizeof line - len,
-			                ", spinning on '%s' (at %pS)", spin_name(w), h->waiting_site);
+			                ", spinning on '%s' (at %pS)", spin_name(w),
+			                h->waiting_site);
 		if ((size_t)len < sizeof line)
 			describe_held(h, line + len, sizeof line - len);
 		printf("%s\n", line);

@@ -7,8 +7,8 @@
  * taken from the kernel's: nothing else allocates from it, so every count is known.
  * Tests of the kernel's allocator itself record its figures first and compare after.
  */
-#include "boot/platform.h"
 #include "debug/ktest.h"
+#include "dev/platform.h"
 #include "lib/format.h"
 #include "mm/buddy.h"
 #include "mm/kmalloc.h"

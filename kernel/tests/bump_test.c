@@ -2,8 +2,8 @@
  * Tests of lab 1, the bump allocator (kernel/mm/bump.c). They run right after
  * bump_init(), in the bootstrap phase, one hart.
  */
-#include "boot/platform.h"
 #include "debug/ktest.h"
+#include "dev/platform.h"
 #include "lib/string.h"
 #include "mm/bump.h"
 #include "mm/memmap.h"

@@ -2,10 +2,10 @@
  * Tests of the foundation: formatting, the device tree reader, boot phases, and the
  * harness itself. They run in the early phase, before any allocator exists.
  */
-#include "boot/phase.h"
-#include "boot/platform.h"
 #include "debug/ktest.h"
 #include "debug/panic.h"
+#include "debug/phase.h"
+#include "dev/platform.h"
 #include "lib/format.h"
 #include "lib/ksyms.h"
 #include "lib/string.h"

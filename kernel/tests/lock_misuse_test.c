@@ -6,9 +6,9 @@
 #include "debug/ktest.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
-#include "smp/hart.h"
+#include "hart/hart.h"
+#include "hart/stop.h"
 #include "smp/smp.h"
-#include "smp/stop.h"
 #include "sync/spinlock.h"
 #include "tests/test_util.h"
 

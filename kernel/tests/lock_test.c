@@ -5,15 +5,15 @@
  * two harts on multi-threaded TCG, without -icount (see docs/labs/3-lock.md).
  * Misuse, which must panic, is in lock_misuse_test.c.
  */
-#include "boot/platform.h"
 #include "debug/ktest.h"
+#include "dev/platform.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
+#include "hart/hart.h"
+#include "hart/stop.h"
 #include "lib/ksyms.h"
 #include "lib/string.h"
-#include "smp/hart.h"
 #include "smp/smp.h"
-#include "smp/stop.h"
 #include "sync/irqnest.h"
 #include "sync/spinlock.h"
 #include "tests/test_util.h"

@@ -3,15 +3,15 @@
  * a parked waiter that uses no CPU, the owner record, the misuse reports, and the
  * benchmark of a hand-off to a parked waiter.
  */
-#include "boot/platform.h"
 #include "debug/ktest.h"
+#include "dev/platform.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
+#include "hart/hart.h"
+#include "sched/mutex.h"
 #include "sched/sched.h"
 #include "sched/thread.h"
-#include "smp/hart.h"
 #include "sync/lockorder.h"
-#include "sync/mutex.h"
 #include "tests/test_util.h"
 #include "trap/timer.h"
 #include "trap/trap.h"

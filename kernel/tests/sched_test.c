@@ -3,16 +3,16 @@
  * spreading over harts, idle harts that wait, exit and join, and the benchmarks of a
  * yield round trip. They run in the scheduler phase, in the thread "boot".
  */
-#include "boot/platform.h"
 #include "config.h"
 #include "debug/ktest.h"
+#include "dev/platform.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
+#include "hart/hart.h"
 #include "lib/string.h"
 #include "sched/sched.h"
 #include "sched/thread.h"
 #include "sched/threadtable.h"
-#include "smp/hart.h"
 #include "sync/lockorder.h"
 #include "tests/test_util.h"
 #include "trap/timer.h"

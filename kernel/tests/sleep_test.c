@@ -3,12 +3,12 @@
  * on every hart, where each hand-off needs one wakeup, so a single lost wakeup stops
  * the ring for good; and the diagnostics of switching away holding a spinlock.
  */
-#include "boot/platform.h"
 #include "debug/ktest.h"
+#include "dev/platform.h"
 #include "hal/atomic.h"
+#include "hart/hart.h"
 #include "sched/sleep.h"
 #include "sched/thread.h"
-#include "smp/hart.h"
 #include "smp/smp.h"
 #include "sync/spinlock.h"
 #include "tests/test_util.h"

@@ -4,16 +4,16 @@
  */
 #include "tests/test_util.h"
 
-#include "boot/platform.h"
 #include "config.h"
 #include "debug/ktest.h"
 #include "dev/console.h"
+#include "dev/platform.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
+#include "hart/hart.h"
+#include "hart/stop.h"
 #include "sched/thread.h"
-#include "smp/hart.h"
 #include "smp/smp.h"
-#include "smp/stop.h"
 #include "sync/spinlock.h"
 #include "trap/timer.h"
 

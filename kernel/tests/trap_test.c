@@ -4,15 +4,15 @@
  * in the bootstrap phase, on the boot hart.
  */
 #include "tests/trap_test.h"
-#include "boot/platform.h"
 #include "config.h"
 #include "debug/context_check.h"
 #include "debug/ktest.h"
 #include "dev/console.h"
+#include "dev/platform.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
+#include "hart/hart.h"
 #include "mm/bump.h"
-#include "smp/hart.h"
 #include "trap/irq.h"
 #include "trap/timer.h"
 #include "trap/trap.h"

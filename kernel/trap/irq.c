@@ -3,15 +3,15 @@
  */
 #include "trap/irq.h"
 
-#include "boot/platform.h"
 #include "debug/context_check.h"
 #include "debug/panic.h"
 #include "dev/console.h"
+#include "dev/platform.h"
 #include "hal/cpu.h"
 #include "hal/plic.h"
 #include "hal/trapframe.h"
+#include "hart/hart.h"
 #include "lib/format.h"
-#include "smp/hart.h"
 
 #define IRQ_MAX 128
 

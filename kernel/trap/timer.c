@@ -3,12 +3,12 @@
  */
 #include "trap/timer.h"
 
-#include "boot/bootargs.h"
-#include "boot/platform.h"
 #include "config.h"
+#include "dev/bootargs.h"
 #include "dev/console.h"
+#include "dev/platform.h"
 #include "hal/timer.h"
-#include "smp/hart.h"
+#include "hart/hart.h"
 
 #define MAX_HZ 10000
 

@@ -14,7 +14,7 @@
 #include "dev/console.h"
 #include "hal/cpu.h"
 #include "hal/trap.h"
-#include "smp/hart.h"
+#include "hart/hart.h"
 #include "trap/irq.h"
 #include "trap/timer.h"
 

@@ -2,7 +2,7 @@
  * Fills struct platform from the device tree. Each node is matched by what it is
  * (compatible string, device_type, or path), never by where QEMU happens to put it.
  */
-#include "boot/platform.h"
+#include "dev/platform.h"
 
 #include "lib/fdt.h"
 #include "lib/string.h"

@@ -1,16 +1,16 @@
 /*
- * Sleeping mutexes (kernel/sync/mutex.h), built on sleep_on() and wakeup(): the mutex's
+ * Sleeping mutexes (kernel/sched/mutex.h), built on sleep_on() and wakeup(): the mutex's
  * guard spinlock protects its owner field, and a waiter sleeps on the mutex itself.
  */
-#include "sync/mutex.h"
+#include "sched/mutex.h"
 
-#include "boot/phase.h"
 #include "debug/context_check.h"
 #include "debug/panic.h"
+#include "debug/phase.h"
+#include "hart/hart.h"
 #include "sched/sched.h"
 #include "sched/sleep.h"
 #include "sched/thread.h"
-#include "smp/hart.h"
 
 static const char *owner_name(const struct mutex *m)
 {

@@ -1,10 +1,10 @@
 /*
  * Reading key=value words from the kernel command line.
  */
-#include "boot/bootargs.h"
+#include "dev/bootargs.h"
 
-#include "boot/platform.h"
 #include "dev/console.h"
+#include "dev/platform.h"
 #include "lib/string.h"
 
 static const char *const known_keys[] = {"test",  "token",   "hz",       "bench",

@@ -1,7 +1,7 @@
 /*
  * The current boot phase and the checks against it.
  */
-#include "boot/phase.h"
+#include "debug/phase.h"
 
 #include "debug/panic.h"
 #include "dev/console.h"

@@ -1,17 +1,17 @@
 /*
- * Stopping the other harts (kernel/smp/stop.h): a request word that every long loop
+ * Stopping the other harts (kernel/hart/stop.h): a request word that every long loop
  * polls, and an IPI to wake harts that wait. No lock is taken on this path: a panic
  * may arrive while a spinlock is held, broken, or spun on by another hart.
  */
-#include "smp/stop.h"
+#include "hart/stop.h"
 
-#include "boot/platform.h"
 #include "dev/console.h"
+#include "dev/platform.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
 #include "hal/sbi.h"
 #include "hal/timer.h"
-#include "smp/hart.h"
+#include "hart/hart.h"
 
 /* How long stop_other_harts() waits for the others to halt. */
 #define STOP_TIMEOUT_MS 100

@@ -1,7 +1,7 @@
 /*
  * The per-hart table and the boot stacks that kernel/hal/entry.S switches to.
  */
-#include "smp/hart.h"
+#include "hart/hart.h"
 
 #include "hal/atomic.h"
 #include "hal/trapframe.h"
