@@ -20,9 +20,9 @@ define buddy-free
     end
     printf "%lu of %lu pages free in the buddy allocator; per-hart caches:", $b->free_pages, $b->managed_pages
     set $h = 0
-    while $h < sizeof(kpages.caches) / sizeof(kpages.caches[0])
-      if kpages.caches[$h].count
-        printf " hart %d: %u", $h, kpages.caches[$h].count
+    while $h < sizeof(pagecaches) / sizeof(pagecaches[0])
+      if pagecaches[$h].count
+        printf " hart %d: %u", $h, pagecaches[$h].count
       end
       set $h = $h + 1
     end

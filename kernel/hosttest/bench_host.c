@@ -12,6 +12,7 @@
 #include "harness.h"
 #include "mm/buddy.h"
 #include "mm/kmalloc.h"
+#include "tests/mm_util.h"
 
 #define ARENA_PAGES (16u << BUDDY_MAX_ORDER) /* 64 MiB */
 #define POOL        4096

@@ -12,6 +12,7 @@
 
 #include "harness.h"
 #include "mm/buddy.h"
+#include "tests/mm_util.h"
 
 #define MAX_PAGES ((size_t)1 << BUDDY_MAX_ORDER)
 

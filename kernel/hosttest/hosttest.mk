@@ -16,11 +16,13 @@ HOSTTEST_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-
 	-fno-omit-frame-pointer -DHOST_TEST -Ikernel $(HOSTTEST_WARN)
 HOSTBENCH_CFLAGS := -std=gnu11 -g -O2 -DHOST_TEST -Ikernel $(HOSTTEST_WARN)
 
-# What every host program links: the allocators, the host's panic(), the harness.
-HOSTTEST_COMMON := kernel/mm/buddy.c kernel/mm/kmalloc.c $(HOSTTEST_DIR)/host_env.c \
-	$(HOSTTEST_DIR)/harness.c
-HOSTTEST_HEADERS := kernel/mm/buddy.h kernel/mm/kmalloc.h kernel/mm/mm_port.h kernel/config.h \
-	kernel/debug/lab.h $(HOSTTEST_DIR)/harness.h
+# What every host program links: the allocators, the test helpers they share with the
+# kernel's tests, the host's panic(), the harness.
+HOSTTEST_COMMON := kernel/mm/buddy.c kernel/mm/kmalloc.c kernel/tests/mm_util.c \
+	$(HOSTTEST_DIR)/host_env.c $(HOSTTEST_DIR)/harness.c
+HOSTTEST_HEADERS := kernel/mm/buddy.h kernel/mm/kmalloc.h kernel/mm/kmalloc_internal.h \
+	kernel/mm/mm_port.h kernel/config.h kernel/debug/lab.h kernel/tests/mm_util.h \
+	$(HOSTTEST_DIR)/harness.h
 HOSTTEST_PROGS := $(HOSTTEST_OUT)/buddy_host $(HOSTTEST_OUT)/kmalloc_host
 HOSTBENCH_PROGS := $(HOSTTEST_OUT)/bench $(HOSTTEST_OUT)/bench_debug
 

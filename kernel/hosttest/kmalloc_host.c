@@ -9,6 +9,7 @@
 #include "harness.h"
 #include "mm/buddy.h"
 #include "mm/kmalloc.h"
+#include "tests/mm_util.h"
 
 #define MAX_PAGES ((size_t)1 << BUDDY_MAX_ORDER)
 
@@ -244,7 +245,7 @@ static void test_kmalloc_api(void)
 	      "stats: %zu in class 128, %zu "
 	      "large",
 	      st.classes[3].in_use, st.large_blocks);
-	kheap_print_stats(&f.heap);
+	kmalloc_print_stats();
 	kfree(s);
 	kfree(big);
 	check_all_returned(&f);

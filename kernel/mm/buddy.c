@@ -545,16 +545,6 @@ bool buddy_swap_owner(struct buddy *b, void *block, uint32_t expected, uint32_t 
 	                                   __ATOMIC_RELAXED);
 }
 
-size_t buddy_free_pages(const struct buddy *b)
-{
-	return b->free_pages;
-}
-
-size_t buddy_free_blocks(const struct buddy *b, unsigned order)
-{
-	return order <= BUDDY_MAX_ORDER ? b->free_blocks[order] : 0;
-}
-
 struct buddy_stats buddy_stats(const struct buddy *b)
 {
 	struct buddy_stats s = {

@@ -128,8 +128,6 @@ void buddy_set_owner(struct buddy *b, void *block, uint32_t owner);
  */
 bool buddy_swap_owner(struct buddy *b, void *block, uint32_t expected, uint32_t owner);
 
-size_t buddy_free_pages(const struct buddy *b);
-size_t buddy_free_blocks(const struct buddy *b, unsigned order);
 struct buddy_stats buddy_stats(const struct buddy *b);
 void buddy_print_stats(const struct buddy *b);
 

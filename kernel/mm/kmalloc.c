@@ -28,6 +28,8 @@
  */
 #include "mm/kmalloc.h"
 
+#include "mm/kmalloc_internal.h"
+
 #define SLAB_MAX_OBJECTS     256
 #define SLAB_MAP_WORDS       (SLAB_MAX_OBJECTS / 64)
 #define SLAB_MAGIC           0x51ab0b1eu
@@ -50,15 +52,6 @@ struct slab {
 
 #define SLAB_HEADER_BYTES ((sizeof(struct slab) + KHEAP_ALIGN - 1) & ~(size_t)(KHEAP_ALIGN - 1))
 _Static_assert(SLAB_HEADER_BYTES == 64, "the slab header should stay 64 bytes");
-
-/* Where a pointer handed to kfree lies, once it has passed every check. */
-struct located {
-	bool large;
-	struct buddy_block block;
-	struct slab *slab; /* for objects: */
-	struct kheap_class *class;
-	unsigned index;
-};
 
 /* ---- Size classes ---- */
 
@@ -301,8 +294,12 @@ static void locate_object(struct kheap *h, const void *p, const char *what, void
 	at->index = i;
 }
 
-/* Finds what p is: an object in use or a large block, or panics saying why not. */
-static struct located locate(struct kheap *h, const void *p, const char *what, void *caller)
+/*
+ * Finds what p is: an object in use or a large block, or panics saying why not. Not
+ * static, and struct located not here, only because a test helper asks it too
+ * (kmalloc_internal.h).
+ */
+struct located kheap_locate(struct kheap *h, const void *p, const char *what, void *caller)
 {
 	struct located at = {0};
 	locate_block(h, p, what, caller, &at.block);
@@ -316,7 +313,7 @@ static struct located locate(struct kheap *h, const void *p, const char *what, v
 	return at;
 }
 
-/* Caller must pass an object in use, as locate() found it. */
+/* Caller must pass an object in use, as kheap_locate() found it. */
 static void free_object(struct kheap *h, const struct located *at)
 {
 	struct slab *s = at->slab;
@@ -333,7 +330,7 @@ static void free_object(struct kheap *h, const struct located *at)
 		release_slab(h, c, s);
 }
 
-/* Caller must pass the start of a large block, as locate() found it. */
+/* Caller must pass the start of a large block, as kheap_locate() found it. */
 static void free_large(struct kheap *h, const struct located *at)
 {
 	h->large_blocks--;
@@ -347,7 +344,7 @@ static void heap_free(struct kheap *h, void *p, void *caller)
 	if (!p)
 		return;
 	mm_serial_enter(&h->in_call, "kheap_free");
-	struct located at = locate(h, p, "kfree", caller);
+	struct located at = kheap_locate(h, p, "kfree", caller);
 	if (at.large)
 		free_large(h, &at);
 	else
@@ -367,12 +364,6 @@ void kheap_init(struct kheap *h, const struct kheap_pages *pages)
 	*h = (struct kheap){.pages = *pages};
 	for (unsigned ci = 0; ci < KHEAP_NCLASSES; ci++)
 		setup_class(&h->classes[ci], KHEAP_MIN_CLASS << ci);
-}
-
-size_t kheap_usable_size(struct kheap *h, const void *p)
-{
-	struct located at = locate(h, p, "kheap_usable_size", MM_CALLER());
-	return at.large ? (size_t)PAGE_SIZE << at.block.order : at.class->size;
 }
 
 void kheap_trim(struct kheap *h)
@@ -413,52 +404,6 @@ struct kheap_stats kheap_stats(const struct kheap *h)
 		s.slab_pages += c->slabs << c->slab_order;
 	}
 	return s;
-}
-
-static void print_stats(const struct kheap_stats *snapshot)
-{
-	struct kheap_stats s = *snapshot;
-	printf("kmalloc: class  slab pages  per slab  slabs  in use     allocs      frees\n");
-	for (unsigned ci = 0; ci < KHEAP_NCLASSES; ci++) {
-		const struct kheap_class_stats *c = &s.classes[ci];
-		printf("kmalloc: %5u  %10u  %8u  %5zu  %6zu  %9lu  %9lu\n", c->size,
-		       1u << c->slab_order, c->per_slab, c->slabs, c->in_use, c->allocs, c->frees);
-	}
-	printf("kmalloc: %zu slab pages; %zu large blocks in use (%zu pages), %lu allocs, "
-	       "%lu frees; %lu failed requests\n",
-	       s.slab_pages, s.large_blocks, s.large_pages, s.large_allocs, s.large_frees,
-	       s.failures);
-}
-
-void kheap_print_stats(const struct kheap *h)
-{
-	struct kheap_stats s = kheap_stats(h);
-	print_stats(&s);
-}
-
-/* ---- A page source backed by the buddy allocator ---- */
-
-static void *buddy_source_alloc(void *ctx, unsigned order, uint32_t owner)
-{
-	void *block = buddy_alloc(ctx, order);
-	if (block)
-		buddy_set_owner(ctx, block, owner);
-	return block;
-}
-
-static void buddy_source_free(void *ctx, void *block, unsigned order)
-{
-	buddy_free(ctx, block, order);
-}
-
-static bool buddy_source_find(void *ctx, const void *addr, struct buddy_block *out)
-{
-	return buddy_find_block(ctx, addr, out);
-}
-
-struct kheap_pages kheap_pages_from_buddy(struct buddy *b)
-{
-	return (struct kheap_pages){buddy_source_alloc, buddy_source_free, buddy_source_find, b};
 }
 
 /* ---- The kernel's heap ---- */
@@ -524,6 +469,16 @@ struct kheap_stats kmalloc_stats(void)
 
 void kmalloc_print_stats(void)
 {
+	/* From a snapshot, so that the lock is not held while printing. */
 	struct kheap_stats s = kmalloc_stats();
-	print_stats(&s);
+	printf("kmalloc: class  slab pages  per slab  slabs  in use     allocs      frees\n");
+	for (unsigned ci = 0; ci < KHEAP_NCLASSES; ci++) {
+		const struct kheap_class_stats *c = &s.classes[ci];
+		printf("kmalloc: %5u  %10u  %8u  %5zu  %6zu  %9lu  %9lu\n", c->size,
+		       1u << c->slab_order, c->per_slab, c->slabs, c->in_use, c->allocs, c->frees);
+	}
+	printf("kmalloc: %zu slab pages; %zu large blocks in use (%zu pages), %lu allocs, "
+	       "%lu frees; %lu failed requests\n",
+	       s.slab_pages, s.large_blocks, s.large_pages, s.large_allocs, s.large_frees,
+	       s.failures);
 }

@@ -31,8 +31,9 @@
 /*
  * Where a heap gets its pages. alloc returns a block of 2^order pages tagged with
  * `owner`, or NULL; free gives one back; find describes the block containing an
- * address (false if the address is not in memory the source manages). The buddy
- * allocator fits (kheap_pages_from_buddy); tests can plug in sources that fail.
+ * address (false if the address is not in memory the source manages). The kernel's
+ * heap takes its pages from the page allocator (kernel/mm/handover.c); the host tests
+ * give theirs a buddy allocator of their own or sources that fail.
  */
 struct kheap_pages {
 	void *(*alloc)(void *ctx, unsigned order, uint32_t owner);
@@ -75,9 +76,6 @@ struct kheap_stats {
 	uint64_t large_allocs, large_frees, failures;
 };
 
-/* A page source backed by buddy allocator b; caller must keep b alive and serialized. */
-struct kheap_pages kheap_pages_from_buddy(struct buddy *b);
-
 void kheap_init(struct kheap *h, const struct kheap_pages *pages);
 
 /*
@@ -95,14 +93,10 @@ void *kheap_alloc(struct kheap *h, size_t size);
  */
 void kheap_free(struct kheap *h, void *p);
 
-/* The bytes usable at p (its class size or block size); p as for kheap_free. */
-size_t kheap_usable_size(struct kheap *h, const void *p);
-
 /* Returns every slab with no object in use to the page source. */
 void kheap_trim(struct kheap *h);
 
 struct kheap_stats kheap_stats(const struct kheap *h);
-void kheap_print_stats(const struct kheap *h);
 
 /* The kernel's heap: kmalloc() and kfree() serve from it once chosen here. */
 void kmalloc_use_heap(struct kheap *h);

@@ -1,9 +1,9 @@
 /*
  * The kernel's page allocator (lab 5): one buddy allocator (kernel/mm/buddy.h) over all
  * free memory, behind a spinlock, with a small cache of free pages on each hart in
- * front of it so that harts allocating and freeing single pages rarely meet on that
- * lock. It exists from the handover on (pages_init(), the production phase); before,
- * boot_alloc() is the allocator.
+ * front of it (kernel/mm/pagecache.h) so that harts allocating and freeing single
+ * pages rarely meet on that lock. It exists from the handover on (pages_init(), the
+ * production phase); before, boot_alloc() is the allocator.
  *
  *   void *p = page_alloc(0);        // one page, or NULL when memory is used up
  *   ...
@@ -24,10 +24,6 @@
 #include <stdint.h>
 
 #include "mm/buddy.h"
-#include "sync/spinlock.h"
-
-#define PAGE_CACHE_MAX   64 /* order-0 pages a hart's cache holds at most */
-#define PAGE_CACHE_BATCH 16 /* pages moved between a cache and the buddy allocator at once */
 
 /*
  * The handover: builds the buddy allocator over the runs (its metadata comes from
@@ -60,32 +56,11 @@ bool page_find_block(const void *addr, struct buddy_block *out);
 /* Free pages: in the buddy allocator and in every hart's cache. */
 size_t pages_free_count(void);
 
-/* Pages the allocator manages, free or not. */
-size_t pages_managed_count(void);
-
-/* Panics on the first broken invariant of the buddy allocator (buddy_check()). */
-void pages_check(void);
-
-/* Moves every cached page back into the buddy allocator (exact per-order figures). */
-void pages_drain_caches(void);
-
-/*
- * Turns the per-hart caches on or off (they start on) and returns the previous
- * setting; turning them off drains them. For benchmarks and tests that compare.
- */
-bool pages_set_caching(bool on);
-
 struct pages_stats {
 	struct buddy_stats buddy; /* the buddy allocator's figures */
 	size_t cached_pages;      /* free pages in the caches of all harts */
-	uint64_t cache_hits;      /* page_alloc(0) served by a hart's cache */
-	uint64_t cache_frees;     /* page_free(.., 0) kept in a hart's cache */
-	uint64_t refills, drains; /* batches moved from / to the buddy allocator */
 };
 struct pages_stats pages_stats(void);
-
-/* The statistics of the buddy allocator's lock (lab 3), for tests and benchmarks. */
-struct spin_stats pages_lock_stats(void);
 
 /* Prints the free blocks of each order, the caches and the counters. */
 void pages_print_stats(void);

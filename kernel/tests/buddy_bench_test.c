@@ -23,6 +23,7 @@
 #include "smp/smp.h"
 #include "sync/irqnest.h"
 #include "sync/lockorder.h"
+#include "tests/pages_util.h"
 #include "tests/test_util.h"
 
 #define PAIRS 2000

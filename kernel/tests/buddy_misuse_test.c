@@ -9,6 +9,7 @@
 #include "mm/buddy.h"
 #include "mm/bump.h"
 #include "mm/memmap.h"
+#include "mm/pagecache.h"
 #include "mm/pages.h"
 #include "sched/thread.h"
 #include "sync/irqnest.h"
@@ -74,7 +75,7 @@ KTEST_DEATH(buddy, free_unallocated)
 	uint8_t *p = page_alloc(1);
 	KCHECK(p, "page_alloc(1) returned NULL");
 	page_free(p, 1);
-	pages_drain_caches();
+	pagecache_drain_all();
 	page_free(p + PAGE_SIZE, 0);
 }
 

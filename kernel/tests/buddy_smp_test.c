@@ -15,6 +15,7 @@
 #include "sched/threadtable.h"
 #include "smp/smp.h"
 #include "sync/spinlock.h"
+#include "tests/pages_util.h"
 #include "tests/test_util.h"
 
 /* A small generator (xorshift): each worker its own fixed sequence. */

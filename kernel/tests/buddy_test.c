@@ -12,7 +12,10 @@
 #include "lib/format.h"
 #include "mm/buddy.h"
 #include "mm/kmalloc.h"
+#include "mm/pagecache.h"
 #include "mm/pages.h"
+#include "tests/mm_util.h"
+#include "tests/pages_util.h"
 
 #define ARENA_PAGES ((size_t)1 << BUDDY_MAX_ORDER)
 
@@ -219,7 +222,7 @@ static uint64_t next_random(uint64_t *s)
 
 KTEST(buddy, free_all)
 {
-	pages_drain_caches();
+	pagecache_drain_all();
 	struct pages_stats before = pages_stats();
 	size_t free_before = pages_free_count();
 	ktest_info("free_before=%zu managed=%zu", free_before, pages_managed_count());
@@ -263,7 +266,7 @@ KTEST(buddy, free_all)
 			take = pass == 1 || !take;
 		}
 	}
-	pages_drain_caches();
+	pagecache_drain_all();
 	pages_check();
 	struct pages_stats after = pages_stats();
 	ktest_info("free_after=%zu", pages_free_count());
@@ -282,7 +285,7 @@ KTEST(buddy, free_all)
 
 KTEST(buddy, stats)
 {
-	pages_drain_caches();
+	pagecache_drain_all();
 	struct pages_stats s = pages_stats();
 	size_t sum = 0;
 	for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++)
