@@ -30,6 +30,7 @@
 #include "trap/irq.h"
 #include "trap/timer.h"
 #include "trap/trap.h"
+#include "vm/kvm.h"
 
 /* Before the console works, a bad device tree can only be reported through SBI. */
 static void __attribute__((noreturn)) early_failure(const char *why)
@@ -152,6 +153,18 @@ static void boot_production(void)
 }
 
 /*
+ * Paging (lab 6): the kernel map is built from the page allocator's pages and every hart
+ * switches to it. From here on a write to kernel text, a jump into data or a stack
+ * overflow into a thread's guard page faults at once. (On a lab 6 student branch, boot
+ * stops here, at the first page-table walk.)
+ */
+static void boot_paging(void)
+{
+	kvm_init();
+	ktest_checkpoint("vm");
+}
+
+/*
  * Caller must be entry.S: the boot hart, on its boot stack, with a0 = hart id and
  * a1 = device-tree address from the firmware.
  */
@@ -165,6 +178,7 @@ void kmain(uint32_t hartid, uintptr_t dtb)
 	boot_harts();
 	boot_scheduler();
 	boot_production();
+	boot_paging();
 
 	/* In the thread "boot", on whichever hart runs it. */
 	if (ktest_active())

@@ -52,6 +52,13 @@ static void probe_cpu(const struct fdt_node *node, struct platform *pf)
 	pf->has_sstc = (pf->nharts == 1) ? sstc : (pf->has_sstc && sstc);
 }
 
+/* Records a device the kernel will touch, so the kernel map (lab 6) can map it. */
+static void add_device(struct platform *pf, const char *name, uint64_t base, uint64_t size)
+{
+	if (pf->ndevices < PLATFORM_MAX_DEVICES)
+		pf->devices[pf->ndevices++] = (struct platform_device){name, base, size};
+}
+
 static void visit(const struct fdt_node *node, void *ctx)
 {
 	struct platform *pf = ctx;
@@ -80,17 +87,21 @@ static void visit(const struct fdt_node *node, void *ctx)
 	} else if (fdt_is_compatible(node, "ns16550a")) {
 		if (pf->uart_base == 0 && fdt_reg(node, 0, &addr, &size)) {
 			pf->uart_base = addr;
+			add_device(pf, "uart", addr, size);
 			if (fdt_prop_u32(node, "interrupts", &v))
 				pf->uart_irq = v;
 		}
 	} else if (fdt_is_compatible(node, "sifive,test0")) {
-		if (fdt_reg(node, 0, &addr, &size))
+		if (fdt_reg(node, 0, &addr, &size)) {
 			pf->test_base = addr;
+			add_device(pf, "test", addr, size);
+		}
 	} else if (fdt_is_compatible(node, "riscv,plic0") ||
 	           fdt_is_compatible(node, "sifive,plic-1.0.0")) {
 		if (fdt_reg(node, 0, &addr, &size)) {
 			pf->plic_base = addr;
 			pf->plic_size = size;
+			add_device(pf, "plic", addr, size);
 			walk.plic_contexts =
 			        fdt_prop(node, "interrupts-extended", &walk.plic_contexts_len);
 		}

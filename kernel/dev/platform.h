@@ -11,6 +11,13 @@
 #include "config.h"
 
 #define PLATFORM_MAX_RESERVED 8
+#define PLATFORM_MAX_DEVICES  16
+
+/* A device the kernel drives, with its MMIO registers: what the kernel map maps (lab 6). */
+struct platform_device {
+	const char *name; /* "uart", "plic", ... */
+	uint64_t base, size;
+};
 
 struct mem_range {
 	uint64_t base;
@@ -38,6 +45,10 @@ struct platform {
 	uint64_t plic_base, plic_size;
 	int plic_context[MAX_HARTS]; /* PLIC S-mode context of each hart id, -1 if none */
 	uint64_t clint_base;
+
+	/* Every device above, with its register range as the device tree gives it. */
+	struct platform_device devices[PLATFORM_MAX_DEVICES];
+	int ndevices;
 
 	char bootargs[256];
 };

@@ -14,19 +14,26 @@
  * Caller must pass an extension and function the firmware implements with these
  * arguments; the call runs in M-mode and may change nothing but a0 and a1.
  */
-static struct sbi_result sbi_call(long ext, long fid, unsigned long a0, unsigned long a1,
-                                  unsigned long a2)
+static struct sbi_result sbi_call4(long ext, long fid, unsigned long a0, unsigned long a1,
+                                   unsigned long a2, unsigned long a3)
 {
 	register unsigned long r_a0 __asm__("a0") = a0;
 	register unsigned long r_a1 __asm__("a1") = a1;
 	register unsigned long r_a2 __asm__("a2") = a2;
+	register unsigned long r_a3 __asm__("a3") = a3;
 	register unsigned long r_a6 __asm__("a6") = fid;
 	register unsigned long r_a7 __asm__("a7") = ext;
 	__asm__ volatile("ecall"
 	                 : "+r"(r_a0), "+r"(r_a1)
-	                 : "r"(r_a2), "r"(r_a6), "r"(r_a7)
+	                 : "r"(r_a2), "r"(r_a3), "r"(r_a6), "r"(r_a7)
 	                 : "memory");
 	return (struct sbi_result){.error = (long)r_a0, .value = (long)r_a1};
+}
+
+static struct sbi_result sbi_call(long ext, long fid, unsigned long a0, unsigned long a1,
+                                  unsigned long a2)
+{
+	return sbi_call4(ext, fid, a0, a1, a2, 0);
 }
 
 bool sbi_has_extension(long extension_id)
@@ -79,4 +86,16 @@ void sbi_shutdown(void)
 void sbi_legacy_putchar(char c)
 {
 	sbi_call(SBI_EXT_LEGACY_PUTCHAR, 0, (unsigned char)c, 0, 0);
+}
+
+/*
+ * Caller must pass a mask of harts that run the kernel; [start, start + size) is any
+ * virtual range (size (unsigned long)-1 means every address). Returns once each named
+ * hart has executed sfence.vma for the range: the firmware interrupts them in M-mode,
+ * which works even while they run with interrupts off in S-mode.
+ */
+struct sbi_result sbi_remote_sfence_vma(unsigned long hart_mask, unsigned long hart_mask_base,
+                                        uintptr_t start, unsigned long size)
+{
+	return sbi_call4(SBI_EXT_RFENCE, 1, hart_mask, hart_mask_base, start, size);
 }

@@ -33,8 +33,12 @@ struct sbi_result sbi_hart_stop(void);
 struct sbi_result sbi_hart_status(unsigned long hartid);
 __attribute__((noreturn)) void sbi_shutdown(void);
 void sbi_legacy_putchar(char c);
+/* Remote TLB flush (the RFENCE extension); contract in kernel/hal/sbi.c. */
+struct sbi_result sbi_remote_sfence_vma(unsigned long hart_mask, unsigned long hart_mask_base,
+                                        uintptr_t start, unsigned long size);
 
-#define SBI_EXT_TIME 0x54494D45L
-#define SBI_EXT_IPI  0x735049L
-#define SBI_EXT_HSM  0x48534DL
-#define SBI_EXT_SRST 0x53525354L
+#define SBI_EXT_TIME   0x54494D45L
+#define SBI_EXT_IPI    0x735049L
+#define SBI_EXT_HSM    0x48534DL
+#define SBI_EXT_SRST   0x53525354L
+#define SBI_EXT_RFENCE 0x52464E43L

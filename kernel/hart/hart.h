@@ -43,6 +43,13 @@ struct hart {
 	struct hart_entry entry;
 	uint32_t id; /* the hart id the firmware uses */
 	bool online; /* running the kernel */
+	/*
+	 * For fault reports: the thread running here (set by the scheduler, lab 4), and
+	 * whether the page below this hart's current stack is an unmapped guard page
+	 * (set with the stack, lab 6).
+	 */
+	const char *thread_name;
+	bool stack_guarded;
 	/* Traps being handled on this hart right now; > 0 means interrupt context. */
 	int trap_depth;
 
@@ -58,6 +65,9 @@ struct hart {
 	uint32_t nheld;
 	struct spinlock *volatile waiting_for; /* the lock this hart spins on, or NULL */
 	void *volatile waiting_site;           /* where it asked for it */
+
+	/* The last smp_call_all() this hart has run (kernel/smp/smp.c). */
+	volatile uint32_t call_seen;
 
 	/* Starting, parking and stopping (kernel/smp/smp.c). */
 	volatile uint32_t activity; /* enum hart_activity */

@@ -259,8 +259,10 @@ static void run_thread(struct sched_hart *sh, struct thread *t)
 	t->harts_seen |= 1UL << h->id;
 	sh->switches++;
 	sh->slice_start = sh->seen_ticks = timer_ticks();
-	/* The trap entry checks sp against the stack it was told about. */
+	/* The trap entry checks sp against the stack it was told about; reports name t. */
 	hart_set_stack(h, t->stack_lo, t->stack_hi);
+	h->thread_name = t->name;
+	h->stack_guarded = t->stack_guarded;
 	irq_state_t saved = h->irq_saved;
 	// LAB sched: BEGIN
 	t->state = THREAD_RUNNING;
@@ -273,6 +275,8 @@ static void run_thread(struct sched_hart *sh, struct thread *t)
 	// LAB sched: END
 	h->irq_saved = saved;
 	hart_set_stack(h, sh->stack_lo, sh->stack_hi);
+	h->thread_name = "scheduler loop";
+	h->stack_guarded = false;
 }
 
 /*
@@ -349,6 +353,7 @@ void sched_start(const char *name)
 
 	/* The running code becomes a thread, on the stack it runs on now. */
 	struct thread *boot = thread_adopt(name, h->entry.stack_lo, h->entry.stack_hi);
+	h->thread_name = boot->name;
 	boot->state = THREAD_RUNNING;
 	boot->hart = h->id;
 	boot->runs = 1;

@@ -11,6 +11,7 @@
 #include "sched/sched.h"
 #include "sched/sleep.h"
 #include "sched/threadtable.h"
+#include "vm/kvm.h"
 
 /* Guarded by sched_lock. */
 static int last_id;
@@ -51,11 +52,14 @@ struct thread *thread_create(void (*fn)(void *arg), void *arg, const char *name)
 	set_name(t, name);
 	t->fn = fn;
 	t->arg = arg;
-	t->stack_lo = lo;
+	/* Once paging is on (lab 6), the stack's lowest page becomes its guard page. */
+	t->stack_region = lo;
+	t->stack_lo = kvm_guard_stack(lo);
+	t->stack_guarded = t->stack_lo != lo;
 	t->stack_hi = lo + THREAD_STACK_SIZE;
 	t->pool_stack = true;
 	/* Sound: the stack is ours alone until the thread runs; the guard band is unused. */
-	*stack_canary_slot(lo) = STACK_CANARY;
+	*stack_canary_slot(t->stack_lo) = STACK_CANARY;
 	context_init(&t->context, thread_start, t->stack_hi);
 
 	spin_lock(&sched_lock);
@@ -127,8 +131,10 @@ void thread_join(struct thread *t)
 	t->state = THREAD_FREE;
 	counts.joined++;
 	spin_unlock(&sched_lock);
+	if (t->stack_guarded)
+		kvm_unguard_stack(t->stack_region);
 	if (t->pool_stack)
-		stack_pool_put(t->stack_lo);
+		stack_pool_put(t->stack_region);
 	thread_table_free_slot(t);
 }
 

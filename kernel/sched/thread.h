@@ -46,6 +46,9 @@ struct thread {
 	void (*fn)(void *arg);
 	void *arg;
 	uintptr_t stack_lo, stack_hi; /* its stack: [stack_lo, stack_hi) */
+	uintptr_t stack_region;       /* where the stack's memory starts: stack_lo, or the guard
+				   page below it (lab 6) */
+	bool stack_guarded;           /* the page below stack_lo is unmapped (lab 6) */
 	bool pool_stack;              /* the stack goes back to the pool when joined */
 
 	/* Statistics, for tests and reports; written by the hart running it. */

@@ -54,10 +54,64 @@ void smp_kick(uint32_t hartid)
 	poke(hartid);
 }
 
-/* The software-interrupt handler (interrupt context): IPIs ask a hart to stop. */
+/*
+ * smp_call_all(): one call at a time, named by a generation number that each hart
+ * copies into its struct hart once it has run the call.
+ */
+static void (*volatile call_fn)(void);
+static volatile uint32_t call_generation;
+static volatile uint32_t call_busy;
+
+/* Runs the call posted by smp_call_all() if this hart has not run it yet. */
+static void run_pending_call(void)
+{
+	struct hart *me = this_hart();
+	uint32_t gen = atomic_load_acquire(&call_generation);
+	if (gen != atomic_load_relaxed(&me->call_seen)) {
+		call_fn();
+		atomic_store_release(&me->call_seen, gen);
+	}
+}
+
+/* The software-interrupt handler (interrupt context): IPIs ask a hart to stop, or to
+   run a call posted by smp_call_all(). */
 static void ipi_received(void)
 {
 	stop_poll();
+	run_pending_call();
+}
+
+static bool is_running(const struct hart *h)
+{
+	uint32_t a = atomic_load_relaxed(&h->activity);
+	return a == HART_PARKED || a == HART_WORKING;
+}
+
+void smp_call_all(void (*fn)(void))
+{
+	/* Another hart's call may be waiting for this one: run it while waiting our turn. */
+	irq_state_t irq = cpu_irq_save();
+	while (!atomic_cas_acq_rel(&call_busy, 0, 1)) {
+		run_pending_call();
+		stop_poll();
+		cpu_relax();
+	}
+	call_fn = fn;
+	uint32_t gen = call_generation + 1;
+	atomic_store_release(&call_generation, gen);
+	struct hart *me = this_hart();
+	for (int i = 0; i < MAX_HARTS; i++)
+		if (&harts[i] != me && is_running(&harts[i]))
+			poke(harts[i].id);
+	run_pending_call();
+	for (int i = 0; i < MAX_HARTS; i++)
+		while (&harts[i] != me && is_running(&harts[i]) &&
+		       atomic_load_acquire(&harts[i].call_seen) != gen) {
+			stop_poll();
+			cpu_relax();
+		}
+	atomic_store_release(&call_busy, 0);
+	cpu_irq_restore(irq);
 }
 
 static void set_activity(struct hart *h, enum hart_activity a)

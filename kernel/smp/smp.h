@@ -45,6 +45,14 @@ bool smp_run_on(uint32_t hartid, void (*fn)(void *arg), void *arg);
  */
 void smp_kick(uint32_t hartid);
 
+/*
+ * Runs fn() on every online hart, this one included, and returns once all have run it:
+ * on the others in interrupt context (an IPI), so fn must not sleep or take a lock a
+ * thread may hold. Any thread or boot code; not from a trap handler. Paging (lab 6)
+ * uses it to switch every hart to the kernel's page table.
+ */
+void smp_call_all(void (*fn)(void));
+
 /* Waits until hart `hartid` has finished the work posted to it. */
 void smp_join(uint32_t hartid);
 

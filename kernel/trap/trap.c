@@ -13,6 +13,8 @@
 #include "debug/shutdown.h"
 #include "dev/console.h"
 #include "hal/cpu.h"
+#include "hal/probe.h"
+#include "hal/sv39.h"
 #include "hal/trap.h"
 #include "hart/hart.h"
 #include "trap/irq.h"
@@ -105,9 +107,82 @@ static void print_frame(const void *ctx)
 		       names[r + 3], tf->x[r + 3]);
 }
 
+static bool is_page_fault(const struct trapframe *tf)
+{
+	uint64_t code = trap_cause_code(tf);
+	return !trap_is_interrupt(tf) &&
+	       (code == EXC_INSN_PAGE_FAULT || code == EXC_LOAD_PAGE_FAULT ||
+	        code == EXC_STORE_PAGE_FAULT);
+}
+
+static const char *access_name(const struct trapframe *tf)
+{
+	switch (trap_cause_code(tf)) {
+	case EXC_INSN_PAGE_FAULT:
+		return "fetch";
+	case EXC_LOAD_PAGE_FAULT:
+		return "load";
+	default:
+		return "store";
+	}
+}
+
+/* "rwxug" with dashes for the bits a leaf entry lacks. */
+static void pte_perm_string(pte_t pte, char out[6])
+{
+	const char letters[] = "rwxug";
+	const pte_t bits[] = {PTE_R, PTE_W, PTE_X, PTE_U, PTE_G};
+	for (int i = 0; i < 5; i++)
+		out[i] = (pte & bits[i]) ? letters[i] : '-';
+	out[5] = '\0';
+}
+
+/* The page-table entries that translate the faulting address, then the registers. */
+static void print_page_fault(const void *ctx)
+{
+	const struct trapframe *tf = ctx;
+	uintptr_t root = sv39_current_root();
+	printf("page fault: %s at 0x%lx, from %pS, page table at 0x%lx\n", access_name(tf),
+	       tf->stval, (void *)tf->sepc, root);
+	if (root != 0 && sv39_va_valid(tf->stval)) {
+		pte_t ptes[SV39_LEVELS];
+		int n = sv39_entries_for(root, tf->stval, ptes);
+		for (int i = 0; i < n; i++) {
+			int level = SV39_LEVELS - 1 - i;
+			char perm[6];
+			pte_perm_string(ptes[i], perm);
+			printf("  level %d entry %3u: 0x%016lx %s\n", level,
+			       sv39_index(tf->stval, level), ptes[i],
+			       !pte_valid(ptes[i])    ? "not valid"
+			       : pte_is_leaf(ptes[i]) ? perm
+			                              : "table");
+		}
+	}
+	print_frame(tf);
+}
+
+/* True if addr lies in the unmapped guard page right below this hart's stack. */
+static bool in_stack_guard(const struct hart *h, uintptr_t addr)
+{
+	return addr < h->entry.stack_lo && addr >= h->entry.stack_lo - SV39_PAGE_SIZE &&
+	       h->stack_guarded;
+}
+
 /* An exception the kernel cannot continue from: report it and stop every hart. */
 static __attribute__((noreturn)) void trap_fatal(struct trapframe *tf)
 {
+	struct hart *h = this_hart();
+	if (is_page_fault(tf) && in_stack_guard(h, tf->stval))
+		panic_report(tf->x[REG_S0], print_page_fault, tf,
+		             "stack overflow: thread '%s' on hart %u touched 0x%lx, in the guard "
+		             "page below its stack %p-%p (at %pS)",
+		             h->thread_name ? h->thread_name : "?", h->id, tf->stval,
+		             (void *)h->entry.stack_lo, (void *)h->entry.stack_hi,
+		             (void *)tf->sepc);
+	if (is_page_fault(tf))
+		panic_report(tf->x[REG_S0], print_page_fault, tf,
+		             "%s at %pS: %s of 0x%lx (sepc 0x%lx)", trap_cause_name(tf),
+		             (void *)tf->sepc, access_name(tf), tf->stval, tf->sepc);
 	panic_report(tf->x[REG_S0], print_frame, tf, "%s at %pS (sepc 0x%lx, stval 0x%lx)",
 	             trap_cause_name(tf), (void *)tf->sepc, tf->sepc, tf->stval);
 }
@@ -209,9 +284,9 @@ static __attribute__((noreturn)) void trap_double_fault(struct trapframe *tf)
 			panic_report(tf->x[REG_S0], print_double_fault, tf,
 			             "double fault: kernel stack overflow on hart %u: sp %p is "
 			             "below %p, the lowest sp at which a trap can be handled "
-			             "(taken at %pS)",
+			             "(taken at %pS, thread '%s')",
 			             h->id, (void *)sp, (void *)h->entry.trap_sp_min,
-			             (void *)tf->sepc);
+			             (void *)tf->sepc, h->thread_name ? h->thread_name : "none");
 		panic_report(tf->x[REG_S0], print_double_fault, tf,
 		             "double fault: trap with sp %p outside the kernel stack %p-%p of hart "
 		             "%u (taken at %pS)",
@@ -261,6 +336,9 @@ void trap_handler(struct trapframe *tf)
 	struct hart *h = this_hart();
 	if (h->entry.fault_reason != FAULT_NONE)
 		trap_double_fault(tf);
+	/* A memory probe that faulted returns -1 to its caller instead (kernel/hal/probe.h). */
+	if (probe_fixup(tf))
+		return;
 	h->trap_depth++;
 	trap_dispatch(tf);
 	h->trap_depth--;
