@@ -80,6 +80,19 @@ static inline bool atomic_cas_acq_rel(volatile uint32_t *p, uint32_t expected, u
 	                                   __ATOMIC_ACQUIRE);
 }
 
+/*
+ * If *p == expected, stores desired. Returns the value *p held: `expected` if the store
+ * happened, what stood in the way if not. Acquire: a successful claim's later accesses
+ * stay after it.
+ */
+static inline uint32_t atomic_cas_acquire_value(volatile uint32_t *p, uint32_t expected,
+                                                uint32_t desired)
+{
+	__atomic_compare_exchange_n(p, &expected, desired, false, __ATOMIC_ACQUIRE,
+	                            __ATOMIC_ACQUIRE);
+	return expected;
+}
+
 /* Adds v and returns the old value; acquire and release both (amoadd.w.aqrl). */
 static inline uint32_t atomic_fetch_add_acq_rel(volatile uint32_t *p, uint32_t v)
 {
