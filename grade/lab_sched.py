@@ -86,6 +86,22 @@ def spread(t):
 
 
 @lab.test(points=5)
+def context_check(t):
+    """in_trap_handler() stays false in threads that keep moving between two harts."""
+    # -singlestep: QEMU takes interrupts only between its translated blocks, which would
+    # never split the check's two reads (tp, then the trap depth); one instruction per
+    # block lets the tick land between them, as it can on hardware. hz=5000 and slice=1
+    # preempt, and so move threads, often.
+    for _ in range(2):  # a race shows up in some runs only
+        run = t.boot("sched.context_check", cpus=2, qemu_extra="-singlestep",
+                     extra_args="slice=1 hz=5000", timeout=60)
+        run.expect_pass("sched.context_check")
+        info = run.info("sched.context_check")
+        t.check(info["moves"] >= 50, f"the threads moved between harts {info['moves']} times",
+                "at least 50 moves, or the check was never put to the test")
+
+
+@lab.test(points=5)
 def idle(t):
     """A hart with nothing to run waits for interrupts instead of spinning."""
     # Without -icount: under it, QEMU 7.2 leaves a hart in wfi halted for as long as

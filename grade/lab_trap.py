@@ -71,6 +71,15 @@ def load_fault(t):
 
 
 @lab.test(points=5)
+def panic_fault(t):
+    """A fault inside a panic report still ends the run at once with the panic status."""
+    run = t.boot("trap.panic_fault", timeout=10)
+    run.expect_panic(r"^panic_fault: a panic whose details callback faults$")
+    run.expect(r"^panic: the panic report itself faulted: load access fault at "
+               r"trap_test_load\+0x")
+
+
+@lab.test(points=5)
 def context(t):
     """A hart knows when it is in a trap handler, nested traps included."""
     t.boot("trap.context").expect_pass("trap.context")

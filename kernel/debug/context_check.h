@@ -19,10 +19,18 @@
 
 #include "hart/hart.h"
 
-/* True while this hart is inside a trap handler (an interrupt or an exception). */
+/*
+ * True while this hart is inside a trap handler (an interrupt or an exception). Any
+ * context. Interrupts are off between reading tp and reading the depth: a thread
+ * preempted between the two could resume on another hart and read the depth of the
+ * hart it left, which is > 0 whenever that hart is handling a trap of its own.
+ */
 static inline bool in_trap_handler(void)
 {
-	return this_hart()->trap_depth > 0;
+	irq_state_t irq = cpu_irq_save();
+	bool in = this_hart()->trap_depth > 0;
+	cpu_irq_restore(irq);
+	return in;
 }
 
 /* Panics: `operation` was called in interrupt context from `caller` and may not `must_not`. */

@@ -6,6 +6,7 @@
 #include "debug/panic.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include "debug/phase.h"
 #include "debug/shutdown.h"
@@ -16,7 +17,16 @@
 #include "hart/stop.h"
 #include "lib/ksyms.h"
 
-static volatile uint32_t panicking;
+/*
+ * 1 + the id of the hart that is reporting a panic; 0 while none is. One word, claimed
+ * with a compare-and-swap, so a hart that arrives later learns from the value it lost
+ * to whether it is another hart (halt and let the report finish) or the reporter itself,
+ * back again because its own report faulted (nobody else will finish it: power off).
+ */
+static volatile uint32_t reporter;
+
+/* Set by the reporter when a fault inside its report has brought it back here. */
+static volatile bool report_faulted;
 
 #define BACKTRACE_MAX_FRAMES 32
 
@@ -54,21 +64,40 @@ void backtrace_from(uintptr_t fp)
 	printf("end of backtrace\n");
 }
 
+/*
+ * A panic on the hart that is already reporting one: something the report runs (a
+ * details callback printing a trap frame, the backtrace, a %pS lookup) faulted, the
+ * trap handler's fatal report came back to vpanic, and waiting would hang the hart with
+ * interrupts off. Say so in one line (the nested message names the fault) and power off
+ * with the panic status; if even that line faults, power off without it.
+ */
+static __attribute__((noreturn)) void report_fault(const char *fmt, va_list ap)
+{
+	if (!report_faulted) {
+		report_faulted = true;
+		printf("\npanic: the panic report itself faulted: ");
+		vprintf(fmt, ap);
+		printf("\n");
+	}
+	power_off(EXIT_PANIC);
+}
+
 static __attribute__((noreturn)) void vpanic(uintptr_t fp, void (*details)(const void *),
                                              const void *ctx, const char *fmt, va_list ap)
 {
 	cpu_irq_disable();
 	/* Only the first hart to panic reports; a second panic would only add noise. */
-	if (atomic_swap_acquire(&panicking, 1) != 0) {
-		if (panicking == 2) /* this very report failed: stop at once */
-			power_off(EXIT_PANIC);
+	uint32_t me = this_hart()->id + 1;
+	uint32_t owner = atomic_cas_acquire_value(&reporter, 0, me);
+	if (owner != 0) {
+		if (owner == me)
+			report_fault(fmt, ap);
 		cpu_halt();
 	}
 	console_enter_panic();
 	printf("\npanic: ");
 	vprintf(fmt, ap);
-	printf("\npanic: hart %u, phase %s\n", this_hart()->id, phase_name(phase_now()));
-	panicking = 2;
+	printf("\npanic: hart %u, phase %s\n", me - 1, phase_name(phase_now()));
 	if (details)
 		details(ctx);
 	backtrace_from(fp);

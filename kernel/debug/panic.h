@@ -11,7 +11,9 @@ __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...)
 /*
  * panic() for reports that know more than a message: after the "panic: hart" line it
  * calls details(ctx) (e.g. to print a trap frame), and the backtrace starts from `fp`
- * (e.g. the s0 of trapped code) instead of the caller's frame.
+ * (e.g. the s0 of trapped code) instead of the caller's frame. If details (or anything
+ * else in the report) faults, the report ends there: one line names the fault and the
+ * machine powers off with the panic status.
  */
 __attribute__((noreturn, format(printf, 4, 5))) void
 panic_report(uintptr_t fp, void (*details)(const void *ctx), const void *ctx, const char *fmt, ...);

@@ -1,5 +1,7 @@
 /*
- * Atomic memory operations and fences, each named for the ordering it gives.
+ * Atomic memory operations and fences, each named for the ordering it gives. Any
+ * context. Caller must pass naturally aligned memory in RAM (a misaligned AMO may
+ * fault; device registers go through kernel/hal/mmio.h instead).
  *
  * RISC-V's A extension orders an AMO with its .aq/.rl bits, and FENCE orders the
  * accesses around it. The C11 builtins below compile to those (GCC 12: amoswap.w.aq
@@ -80,6 +82,19 @@ static inline bool atomic_cas_acq_rel(volatile uint32_t *p, uint32_t expected, u
 	                                   __ATOMIC_ACQUIRE);
 }
 
+/*
+ * If *p == expected, stores desired. Returns the value *p held: `expected` if the store
+ * happened, what stood in the way if not. Acquire: a successful claim's later accesses
+ * stay after it.
+ */
+static inline uint32_t atomic_cas_acquire_value(volatile uint32_t *p, uint32_t expected,
+                                                uint32_t desired)
+{
+	__atomic_compare_exchange_n(p, &expected, desired, false, __ATOMIC_ACQUIRE,
+	                            __ATOMIC_ACQUIRE);
+	return expected;
+}
+
 /* Adds v and returns the old value; acquire and release both (amoadd.w.aqrl). */
 static inline uint32_t atomic_fetch_add_acq_rel(volatile uint32_t *p, uint32_t v)
 {
@@ -98,7 +113,10 @@ static inline void atomic_fence(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-/* Hint that this hart is spinning (Zihintpause; a no-op where absent). */
+/*
+ * Hint that this hart is spinning (Zihintpause's pause, encoded by hand since -march
+ * does not name the extension; a no-op on harts without it). Any context.
+ */
 static inline void cpu_relax(void)
 {
 	__asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010");

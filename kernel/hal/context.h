@@ -38,10 +38,17 @@ _Static_assert(sizeof(struct context) == 14 * sizeof(uint64_t), "context has no 
  */
 void context_switch(struct context *save, const struct context *load);
 
-/* The first code of a fresh context: calls the entry function in s1 (context_switch.S). */
+/*
+ * The first code of a fresh context: calls the entry function in s1 (context_switch.S).
+ * Never called: context_init() stores its address as a fresh context's ra, and only
+ * context_switch() "returns" to it.
+ */
 void context_start(void);
 
-/* Called (and expected to panic) if a context's entry function returns. */
+/*
+ * Called by context_start if a context's entry function returns, on that context's
+ * stack; defined above the HAL (kernel/sched), and must not return either (a panic).
+ */
 __attribute__((noreturn)) void context_entry_returned(void);
 
 /*

@@ -8,7 +8,12 @@
 
 #include "config.h"
 
-/* Where the firmware enters the boot hart, and where SBI HSM starts the others. */
+/*
+ * Where the firmware enters the boot hart, and where SBI HSM starts the others. Never
+ * called from C: they expect a0 = hart id and a1 = the device tree (_start) or the top
+ * of the hart's boot stack (_start_secondary), with the MMU off; C passes their
+ * addresses to sbi_hart_start().
+ */
 extern char _start[], _start_secondary[];
 
 /*

@@ -14,7 +14,6 @@
 
 static uintptr_t test_base;
 
-/* Caller must pass the base of a sifive,test0 register from the device tree. */
 void power_init(uintptr_t test_device_base)
 {
 	test_base = test_device_base;

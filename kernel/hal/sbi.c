@@ -41,7 +41,6 @@ bool sbi_has_extension(long extension_id)
 	return sbi_call(SBI_EXT_BASE, 3, extension_id, 0, 0).value != 0;
 }
 
-/* Asks for a timer interrupt on this hart when the time CSR reaches `when`. */
 void sbi_set_timer(uint64_t when)
 {
 	sbi_call(SBI_EXT_TIME, 0, when, 0, 0);
@@ -52,16 +51,11 @@ struct sbi_result sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_
 	return sbi_call(SBI_EXT_IPI, 0, hart_mask, hart_mask_base, 0);
 }
 
-/*
- * Caller must pass a `start` address of code that expects a0 = hart id and a1 = opaque,
- * runs with the MMU off, and sets up its own stack before touching memory.
- */
 struct sbi_result sbi_hart_start(unsigned long hartid, uintptr_t start, unsigned long opaque)
 {
 	return sbi_call(SBI_EXT_HSM, 0, hartid, start, opaque);
 }
 
-/* Caller must have nothing left to do on this hart: it does not return on success. */
 struct sbi_result sbi_hart_stop(void)
 {
 	return sbi_call(SBI_EXT_HSM, 1, 0, 0, 0);
@@ -72,17 +66,14 @@ struct sbi_result sbi_hart_status(unsigned long hartid)
 	return sbi_call(SBI_EXT_HSM, 2, hartid, 0, 0);
 }
 
-/*
- * Powers the machine off. OpenSBI 1.1 makes QEMU exit 0 whatever reason is passed, so
- * the kernel uses this only when the sifive,test device is absent (see hal/power.c).
- */
+/* If the firmware returns (it should not), stop here anyway. */
 void sbi_shutdown(void)
 {
 	sbi_call(SBI_EXT_SRST, 0, 0 /* shutdown */, 0 /* no reason */, 0);
 	cpu_halt();
 }
 
-/* The legacy console: slow, but works before the device tree is read. */
+/* Legacy extension 0x01: the extension id alone says what to do; a6 is ignored. */
 void sbi_legacy_putchar(char c)
 {
 	sbi_call(SBI_EXT_LEGACY_PUTCHAR, 0, (unsigned char)c, 0, 0);

@@ -21,7 +21,7 @@ uint64_t timer_hw_now(void)
 void timer_hw_set(uint64_t when)
 {
 	if (use_sstc)
-		__asm__ volatile("csrw 0x14d, %0" ::"r"(when) : "memory"); /* stimecmp */
+		csr_write(CSR_STIMECMP, when);
 	else
 		sbi_set_timer(when);
 }

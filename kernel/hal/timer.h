@@ -10,12 +10,16 @@
 #include <stdint.h>
 
 /*
- * Caller must pass sstc = true only if every hart has Sstc (platform.has_sstc) and the
- * firmware lets S-mode use it (OpenSBI 1.1 and later set menvcfg.STCE when it does).
+ * Caller must be the boot hart, before any hart's timer_hw_set(), and pass sstc = true
+ * only if every hart has Sstc (platform.has_sstc) and the firmware lets S-mode use it
+ * (OpenSBI 1.1 and later set menvcfg.STCE when it does).
  */
 void timer_hw_init(bool sstc);
 
-/* The time CSR: ticks of the timebase since reset. Any context. */
+/*
+ * The time CSR: ticks of the timebase since reset, the same clock on every hart. Any
+ * context.
+ */
 uint64_t timer_hw_now(void);
 
 /*
@@ -25,6 +29,11 @@ uint64_t timer_hw_now(void);
  */
 void timer_hw_set(uint64_t when);
 
-/* Whether this hart takes timer interrupts (sie.STIE). */
+/*
+ * Whether the calling hart takes timer interrupts (sie.STIE); other harts are not
+ * affected. Caller must arm a deadline with timer_hw_set() before enabling (the compare
+ * value left from before may already have passed, which fires at once) and have the
+ * trap vector installed; disabling is safe in any context.
+ */
 void timer_hw_enable_interrupt(void);
 void timer_hw_disable_interrupt(void);

@@ -17,6 +17,8 @@ struct trapframe;
 /*
  * Copies the trap CSRs (sepc, sstatus, scause, stval) into tf and leaves its registers
  * alone. For the last-resort report, when no frame could be saved: the CSRs still
- * describe the latest trap as long as interrupts stay off.
+ * describe the latest trap as long as interrupts stay off. Caller must be handling a
+ * trap on this hart with interrupts off and must not have trapped since (an ebreak or a
+ * fault would overwrite them).
  */
 void trap_read_csrs(struct trapframe *tf);

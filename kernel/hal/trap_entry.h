@@ -31,7 +31,11 @@ struct hart_entry {
 	uint64_t fault_reason;   /* FAULT_*: set by the entry on the emergency path */
 };
 
-/* The first instruction of every trap (stvec points here). */
+/*
+ * The first instruction of every trap (stvec points here). Never called: only
+ * trap_vector_install() takes its address, after the hart's struct hart_entry is
+ * filled in.
+ */
 extern char trap_entry[];
 
 #endif /* __ASSEMBLER__ */

@@ -25,7 +25,6 @@
 static uintptr_t uart_base;
 static uint8_t ier; /* what we last wrote to IER: the register is shared by RX and TX */
 
-/* Caller must pass the base of an NS16550A register block taken from the device tree. */
 void uart_init(uintptr_t base)
 {
 	uart_base = base;
@@ -40,7 +39,6 @@ bool uart_ready(void)
 	return uart_base != 0;
 }
 
-/* Caller must hold the console lock (kernel/dev/console.c) so bytes of two lines never mix. */
 void uart_putc(char c)
 {
 	while (!(mmio_read8(uart_base + UART_LSR) & LSR_THR_EMPTY))

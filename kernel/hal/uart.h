@@ -10,10 +10,29 @@
 
 #define UART_FIFO_DEPTH 16 /* bytes the transmit FIFO takes once it reports empty */
 
+/*
+ * Caller must pass the base of an NS16550A register block taken from the device tree
+ * and be the boot hart, before any other uart_*() call; it leaves the UART's interrupts
+ * off.
+ */
 void uart_init(uintptr_t base);
+
+/* Whether uart_init() ran, so that the other calls may touch the device. Any context. */
 bool uart_ready(void);
+
+/*
+ * Sends one byte, spinning until the transmit register is free: works with interrupts
+ * off and in a panic. Caller must hold the console lock (kernel/dev/console.c) so bytes
+ * of two lines never mix, or be the panicking hart that took the console over.
+ */
 void uart_putc(char c);
-int uart_getc(void); /* -1 when no character is waiting */
+
+/*
+ * The next received byte, or -1 at once when none is waiting (it never waits). Reading
+ * takes the byte out of the receive FIFO, so two readers would each get part of the
+ * input: caller must hold the console lock, as console_interrupt() does.
+ */
+int uart_getc(void);
 
 /*
  * Caller must hold the console lock (kernel/dev/console.c): these share the interrupt-enable

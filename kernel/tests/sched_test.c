@@ -4,6 +4,7 @@
  * yield round trip. They run in the scheduler phase, in the thread "boot".
  */
 #include "config.h"
+#include "debug/context_check.h"
 #include "debug/ktest.h"
 #include "dev/platform.h"
 #include "hal/atomic.h"
@@ -13,6 +14,7 @@
 #include "sched/sched.h"
 #include "sched/thread.h"
 #include "sched/threadtable.h"
+#include "smp/smp.h"
 #include "sync/lockorder.h"
 #include "tests/test_util.h"
 #include "trap/timer.h"
@@ -191,6 +193,61 @@ KTEST(sched, spread)
 		KCHECK(!(loops & (1UL << i)) || steps_on[i] * 4 * nloops >= total,
 		       "hart %d did %lu of %lu steps: less than a quarter of its share", i,
 		       steps_on[i], total);
+}
+
+/* ---- The interrupt-context check of a thread that moves between harts ---- */
+
+#define CONTEXT_THREADS 4
+#define CONTEXT_MS      1500
+#define CONTEXT_BATCH   1000
+
+static volatile uint64_t context_wrong, context_checks, context_moves;
+
+/*
+ * Asks in_trap_handler() over and over from thread context, where the answer is always
+ * false, while the tick preempts the thread and the run queue hands it to either hart.
+ * A check that reads tp on one hart and the trap depth after the thread moved reads
+ * the old hart's depth, which is > 0 whenever that hart is handling a trap.
+ */
+static void ask_context(void *arg)
+{
+	uint64_t deadline = *(const uint64_t *)arg, wrong = 0, checks = 0, moves = 0;
+	uint32_t last = MAX_HARTS;
+	while (timer_now() < deadline) {
+		for (int i = 0; i < CONTEXT_BATCH; i++)
+			if (in_trap_handler())
+				wrong++;
+		checks += CONTEXT_BATCH;
+		irq_state_t irq = cpu_irq_save();
+		uint32_t here = this_hart()->id;
+		cpu_irq_restore(irq);
+		if (here != last && last != MAX_HARTS)
+			moves++;
+		last = here;
+	}
+	__atomic_fetch_add(&context_wrong, wrong, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&context_checks, checks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&context_moves, moves, __ATOMIC_RELAXED);
+}
+
+KTEST(sched, context_check)
+{
+	struct thread *t[CONTEXT_THREADS];
+	static uint64_t deadline;
+	deadline = timer_now() + smp_ms_to_ticks(CONTEXT_MS);
+	context_wrong = context_checks = context_moves = 0;
+	for (int i = 0; i < CONTEXT_THREADS; i++) {
+		t[i] = spawn(ask_context, &deadline, "asker");
+		KCHECK(t[i], "no thread");
+	}
+	for (int i = 0; i < CONTEXT_THREADS; i++)
+		thread_join(t[i]);
+	ktest_info("checks=%lu wrong=%lu moves=%lu harts=%d slice=%u hz=%u", context_checks,
+	           context_wrong, context_moves, platform.nharts, sched_slice(), timer_hz());
+	KCHECK(context_wrong == 0,
+	       "in_trap_handler() said \"in a trap handler\" %lu times out of %lu in threads "
+	       "that moved between harts %lu times: it read another hart's trap depth",
+	       context_wrong, context_checks, context_moves);
 }
 
 /* ---- Idle harts wait for interrupts ---- */

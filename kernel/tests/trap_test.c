@@ -7,6 +7,7 @@
 #include "config.h"
 #include "debug/context_check.h"
 #include "debug/ktest.h"
+#include "debug/panic.h"
 #include "dev/console.h"
 #include "dev/platform.h"
 #include "hal/atomic.h"
@@ -96,6 +97,20 @@ KTEST_DEATH(trap, load_fault)
 {
 	/* The firmware's own memory: its PMP keeps the kernel out. */
 	trap_test_load(platform.ram.base);
+}
+
+/* A panic's details callback that faults: the firmware's memory, as in load_fault. */
+static void faulting_details(const void *ctx)
+{
+	(void)ctx;
+	trap_test_load(platform.ram.base);
+}
+
+KTEST_DEATH(trap, panic_fault)
+{
+	/* The report must still end the run, with the panic status and its own message. */
+	panic_report(cpu_frame_pointer(), faulting_details, NULL,
+	             "panic_fault: a panic whose details callback faults");
 }
 
 static volatile int depth_in_handler = -1, depth_after_nested = -1;
