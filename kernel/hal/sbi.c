@@ -79,12 +79,6 @@ void sbi_legacy_putchar(char c)
 	sbi_call(SBI_EXT_LEGACY_PUTCHAR, 0, (unsigned char)c, 0, 0);
 }
 
-/*
- * Caller must pass a mask of harts that run the kernel; [start, start + size) is any
- * virtual range (size (unsigned long)-1 means every address). Returns once each named
- * hart has executed sfence.vma for the range: the firmware interrupts them in M-mode,
- * which works even while they run with interrupts off in S-mode.
- */
 struct sbi_result sbi_remote_sfence_vma(unsigned long hart_mask, unsigned long hart_mask_base,
                                         uintptr_t start, unsigned long size)
 {

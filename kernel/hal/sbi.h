@@ -80,7 +80,14 @@ __attribute__((noreturn)) void sbi_shutdown(void);
  * console lock), as for the UART.
  */
 void sbi_legacy_putchar(char c);
-/* Remote TLB flush (the RFENCE extension); contract in kernel/hal/sbi.c. */
+
+/*
+ * Makes the harts in the mask (this one included if named) execute sfence.vma for
+ * [start, start + size), or for every address with size (unsigned long)-1, and returns
+ * once they have: the firmware interrupts them in M-mode, which works even while they
+ * run with interrupts off in S-mode (the RFENCE extension). Caller must pass a mask of
+ * harts that run the kernel.
+ */
 struct sbi_result sbi_remote_sfence_vma(unsigned long hart_mask, unsigned long hart_mask_base,
                                         uintptr_t start, unsigned long size);
 
