@@ -1,13 +1,23 @@
 /*
- * Byte-at-a-time memory and string functions. GCC may emit calls to memset, memcpy,
- * memmove and memcmp on its own, so they exist even where the kernel never names them.
+ * Memory and string functions. GCC may emit calls to memset, memcpy, memmove and
+ * memcmp on its own, so they exist even where the kernel never names them. memset and
+ * memcpy move 8 bytes at a time when their pointers allow it: pages are zeroed and
+ * copied often (page tables, address spaces), and a byte loop costs 4 instructions a
+ * byte.
  */
 #include "lib/string.h"
+
+#include <stdint.h>
 
 /* Caller must pass n writable bytes at dst. */
 void *memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
+	if ((uintptr_t)d % 8 == 0) {
+		uint64_t word = 0x0101010101010101UL * (unsigned char)c;
+		for (; n >= 8; n -= 8, d += 8)
+			*(uint64_t *)d = word;
+	}
 	while (n--)
 		*d++ = (unsigned char)c;
 	return dst;
@@ -18,6 +28,9 @@ void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
+	if ((uintptr_t)d % 8 == 0 && (uintptr_t)s % 8 == 0)
+		for (; n >= 8; n -= 8, d += 8, s += 8)
+			*(uint64_t *)d = *(const uint64_t *)s;
 	while (n--)
 		*d++ = *s++;
 	return dst;

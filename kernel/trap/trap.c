@@ -284,9 +284,10 @@ static __attribute__((noreturn)) void trap_double_fault(struct trapframe *tf)
 			panic_report(tf->x[REG_S0], print_double_fault, tf,
 			             "double fault: kernel stack overflow on hart %u: sp %p is "
 			             "below %p, the lowest sp at which a trap can be handled "
-			             "(taken at %pS, thread '%s')",
+			             "(taken at %pS); thread '%s'",
 			             h->id, (void *)sp, (void *)h->entry.trap_sp_min,
-			             (void *)tf->sepc, h->thread_name ? h->thread_name : "none");
+			             (void *)tf->sepc,
+			             h->thread_name ? h->thread_name : "(boot code)");
 		panic_report(tf->x[REG_S0], print_double_fault, tf,
 		             "double fault: trap with sp %p outside the kernel stack %p-%p of hart "
 		             "%u (taken at %pS)",
@@ -295,9 +296,10 @@ static __attribute__((noreturn)) void trap_double_fault(struct trapframe *tf)
 	case FAULT_STACK_CANARY:
 		panic_report(tf->x[REG_S0], print_double_fault, tf,
 		             "double fault: kernel stack overflow on hart %u: the canary at %p was "
-		             "overwritten (0x%lx instead of 0x%lx) (noticed at %pS)",
+		             "overwritten (0x%lx instead of 0x%lx) (noticed at %pS); thread '%s'",
 		             h->id, (void *)stack_canary_slot(h->entry.stack_lo), canary,
-		             h->entry.stack_canary, (void *)tf->sepc);
+		             h->entry.stack_canary, (void *)tf->sepc,
+		             h->thread_name ? h->thread_name : "(boot code)");
 	default:
 		panic_report(tf->x[REG_S0], print_double_fault, tf,
 		             "double fault: %s at %pS while the trap entry was saving the state "

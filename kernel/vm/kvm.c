@@ -12,6 +12,7 @@
  */
 #include "vm/kvm.h"
 
+#include "abi/memlayout.h"
 #include "config.h"
 #include "debug/lab.h"
 #include "debug/panic.h"
@@ -37,6 +38,10 @@ static void map_direct(pagetable_t pt, uintptr_t lo, uintptr_t hi, uint64_t perm
 {
 	if (hi <= lo)
 		return;
+	/* User address spaces share the kernel's root entries below USER_BASE only. */
+	if (hi > USER_BASE)
+		panic("kernel map: %s %p-%p reaches into user space, which starts at %p", what,
+		      (void *)lo, (void *)hi, (void *)USER_BASE);
 	int r = pt_map(pt, lo, lo, hi - lo, perm | PTE_G);
 	if (r != PT_OK)
 		panic("kernel map: cannot map %s %p-%p: %s", what, (void *)lo, (void *)hi,

@@ -155,6 +155,37 @@ bool pt_translate(pagetable_t pt, uintptr_t va, uintptr_t *pa, uint64_t *perm)
 	return true;
 }
 
+/* The virtual address that index i of a table at `level` starts, under `base`. */
+static uintptr_t va_of(uintptr_t base, unsigned i, int level)
+{
+	uintptr_t va = base + ((uintptr_t)i << (SV39_PAGE_SHIFT + 9 * level));
+	/* Bit 38 set at the root: the upper half, whose addresses are sign-extended. */
+	if (level == SV39_LEVELS - 1 && i >= SV39_ENTRIES / 2)
+		va |= ~((1UL << SV39_VA_BITS) - 1);
+	return va;
+}
+
+static void leaves_of(pagetable_t t, int level, uintptr_t base, uintptr_t lo, uintptr_t hi,
+                      void (*fn)(uintptr_t, pte_t *, void *), void *ctx)
+{
+	for (unsigned i = 0; i < SV39_ENTRIES; i++) {
+		uintptr_t va = va_of(base, i, level);
+		uintptr_t span = SV39_LEVEL_SPAN(level);
+		if (!pte_valid(t[i]) || va + span - 1 < lo || va >= hi)
+			continue;
+		if (pte_is_leaf(t[i]))
+			fn(va, &t[i], ctx);
+		else if (level > 0)
+			leaves_of(table_of(t[i]), level - 1, va, lo, hi, fn, ctx);
+	}
+}
+
+void pt_for_each_leaf(pagetable_t pt, uintptr_t lo, uintptr_t hi,
+                      void (*fn)(uintptr_t va, pte_t *pte, void *ctx), void *ctx)
+{
+	leaves_of(pt, SV39_LEVELS - 1, 0, lo, hi, fn, ctx);
+}
+
 static size_t count_level(pagetable_t t, int level)
 {
 	size_t n = 1;

@@ -68,5 +68,12 @@ void pt_destroy(pagetable_t pt);
    pointer may be NULL) and returns true. */
 bool pt_translate(pagetable_t pt, uintptr_t va, uintptr_t *pa, uint64_t *perm);
 
+/*
+ * Calls fn(va, pte, ctx) for every leaf that maps a page in [lo, hi), in address order;
+ * fn may change or clear *pte. Caller must keep other users of pt out meanwhile.
+ */
+void pt_for_each_leaf(pagetable_t pt, uintptr_t lo, uintptr_t hi,
+                      void (*fn)(uintptr_t va, pte_t *pte, void *ctx), void *ctx);
+
 /* The number of tables in pt, the root included: for tests that count what a map made. */
 size_t pt_count_tables(pagetable_t pt);
