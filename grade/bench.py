@@ -57,6 +57,10 @@ KERNEL_BENCHES = [
     # kmalloc object, allocated and freed, in guest instructions on one hart; poisoning
     # off (mmdebug=0), as it reads or writes whole pages.
     KernelBench("buddy.bench_pages", args="mmdebug=0"),
+    # Lab 6: pt_map+pt_unmap of one 4 KiB page (its tables already there), one
+    # three-level pt_walk, and an address space made, given 16 pages and destroyed, in
+    # guest instructions on one hart.
+    KernelBench("vm.bench", args="mmdebug=0"),
     # The same pages on 4 harts at once, with and without the per-hart caches. QEMU runs
     # the harts in turn under -icount, so instret is guest time shared by all harts: the
     # figure is every hart's instructions per alloc+free, spinning on the lock included.
