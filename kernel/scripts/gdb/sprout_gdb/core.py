@@ -407,7 +407,28 @@ def cpus():
             if c.tp is not None and base <= c.tp < base + size * count and \
                     (c.tp - base) % size == 0:
                 c.hart = (c.tp - base) // size
+        # A CPU inside the firmware (an SBI call) has the firmware's tp; on the virt
+        # machine QEMU's CPU i is hart i.
+        taken = set(c.hart for c in result if c.hart is not None)
+        for c in result:
+            if c.hart is None and 0 <= c.index < count and c.index not in taken:
+                try:
+                    if bool(int(table[c.index]["online"])):
+                        c.hart = c.index
+                        taken.add(c.index)
+                except (gdb.error, gdb.MemoryError):
+                    pass
     return result
+
+
+def describe_pc(pc):
+    """A CPU's pc for tables: 'func+0x10', or 'firmware 0x80000408' below the kernel."""
+    if pc is None:
+        return "?"
+    start = address_of("_start")
+    if start is not None and pc < start:
+        return "firmware 0x%x" % pc
+    return symbolize(pc)
 
 
 def selected_cpu(all_cpus=None):

@@ -9,7 +9,7 @@ points at harts[i] runs hart i.
 import gdb
 
 from .command import SproutCommand, out
-from .core import (NotUp, Selection, UsageError, array_len, enum_names, find_variable,
+from .core import (NotUp, address_of, describe_pc, Selection, UsageError, array_len, enum_names, find_variable,
                    function_name, harts_table, kernel_entered, lock_name, member, num,
                    phase, describe_code, symbolize, lookup_type)
 from .threads import hart_thread_text, try_scheduler
@@ -96,7 +96,7 @@ trap-entry state."""
                 state += "!"  # activity says present, online says not
             locks = held_locks(h)
             held = ",".join(lock_name(lk).strip("'") for lk, _ in locks) or "-"
-            pc = symbolize(cpu.pc) if cpu is not None and cpu.pc is not None else "?"
+            pc = describe_pc(cpu.pc) if cpu is not None else "?"
             cpu_text = "-" if cpu is None else cpu.label + ("*" if cpu.selected else "")
             out("%-4d %-7s %-9s %-30s %-22s %5d %4d  %s" % (
                 int(h["id"]), cpu_text, state, pc[:30], hart_thread_text(sched, i)[:22],
@@ -112,10 +112,15 @@ trap-entry state."""
             out("  hart %d spins on %s (asked at %s)%s" % (
                 i, lock_name(lk), symbolize(num(h["waiting_site"])),
                 ", held by hart %d" % (holder - 1) if holder else ", which is free now"))
+        start = address_of("_start")
         for c in all_cpus:
             if c.hart is None:
-                out("  %s: not bound to a hart (tp 0x%x), pc %s" % (
-                    c.label, c.tp or 0, symbolize(c.pc) if c.pc is not None else "?"))
+                if c.pc is not None and start is not None and c.pc < start:
+                    out("  %s: in the firmware (pc 0x%x): not started by the kernel yet" %
+                        (c.label, c.pc))
+                else:
+                    out("  %s: not bound to a hart (tp 0x%x), pc %s" % (
+                        c.label, c.tp or 0, symbolize(c.pc) if c.pc is not None else "?"))
         if sched is None or not sched.is_running():
             out("THREAD: the scheduler is not running yet (lab 4)")
 
