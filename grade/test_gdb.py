@@ -141,6 +141,10 @@ def run_gdb(port, steps):
             sections[current] = []
         else:
             sections[current].append(line)
+    # GDB's own last word belongs to no step.
+    last = sections[current]
+    if last and last[-1].startswith("[Inferior "):
+        last.pop()
     return {k: "\n".join(v).strip("\n") for k, v in sections.items()}, proc.stdout
 
 
@@ -228,11 +232,26 @@ class GdbCommandsTest(unittest.TestCase):
                   ("translate fault", ["pagetable -va 0x80207000 0x%x" % root]),
                   ("clear table", clear),
                   ("help", ["sprout-help"])]
+        # Garbage where the kernel's state lives, as after a reset: every command must
+        # still answer in one line. (pc moves to kmain so that they look at all.)
+        for fill, data in (("random", "random.Random(7).randbytes(hi - lo)"),
+                           ("0xff", "b'\\xff' * (hi - lo)"), ("0x01", "b'\\x01' * (hi - lo)")):
+            steps += [("fill " + fill, [
+                "python import random; lo = int(gdb.parse_and_eval('(unsigned long)&bss_start'));"
+                " hi = int(gdb.parse_and_eval('(unsigned long)&bss_end'));"
+                " gdb.selected_inferior().write_memory(lo, %s)" % data,
+                "set {unsigned int}&boot_claimed = 1", "set $pc = kmain"])]
+            steps += each_command("garbage " + fill, COMMANDS)
         out = self.session("", steps)
         for label, _ in steps:
             if label.startswith(("reset: ", "_start: ")) and not label.endswith(
                     ("threads -bt", "buddy 3", "harts -v", "locks -a")):
                 self.one_line_not_up(out, label)
+        for label, _ in steps:
+            if label.startswith("garbage "):
+                text = self.step(out, label)
+                self.clean(text, label)
+                self.assertEqual(len(text.splitlines()), 1, "%s:\n%s" % (label, text))
         for label in ("reset: harts", "_start: harts"):
             self.assertIn("kernel has not started", self.step(out, label))
         walk = self.step(out, "walk")

@@ -46,10 +46,31 @@ def present_harts(table):
             if bool(int(table[i]["online"])) or int(table[i]["activity"]) != offline]
 
 
+def hart_problem(h, i, names):
+    """Why harts[i] cannot be the state of a real hart, or None."""
+    if bool(int(h["online"])) and int(h["id"]) != i:
+        return "harts[%d] says it is online with id %d" % (i, int(h["id"]))
+    if names and int(h["activity"]) not in names:
+        return "harts[%d].activity is %d" % (i, int(h["activity"]))
+    if not 0 <= int(h["nheld"]) <= array_len(h["held"]):
+        return "harts[%d].nheld is %d" % (i, int(h["nheld"]))
+    if not 0 <= int(h["trap_depth"]) < 1000 or not 0 <= int(h["irq_depth"]) < 1000000:
+        return "harts[%d] has trap depth %d, irq depth %d" % (
+            i, int(h["trap_depth"]), int(h["irq_depth"]))
+    return None
+
+
 def require_harts(table):
+    """The harts to show; raises NotUp before hart_bind() or when the table is garbage."""
     shown = present_harts(table)
     if not shown:
         raise NotUp("not up yet: no hart has run hart_bind() (the first line of kmain)")
+    names = enum_names("enum hart_activity", "HART_")
+    for i in shown:
+        why = hart_problem(table[i], i, names)
+        if why:
+            raise NotUp("not up yet, or overwritten: %s (stopped before kmain set the table "
+                        "up?)" % why)
     return shown
 
 

@@ -11,7 +11,7 @@ cache of free single pages) and kpages.ready.
 import gdb
 
 from .command import SproutCommand, out
-from .core import (NotUp, UsageError, array_len, find_variable, kernel_entered, kib, num,
+from .core import (NotUp, UsageError, address_of, array_len, find_variable, kernel_entered, kib, num,
                    read_cstring)
 
 NO_PAGE = 0xFFFFFFFF
@@ -46,9 +46,11 @@ Usage: bump"""
         start, end, nxt = num(b["start"]), num(b["end"]), num(b["next"])
         if end == 0:
             raise NotUp("not up yet: bump_init() has not run (boot_bootstrap(), lab 1)")
-        if not start <= nxt <= end:
-            raise NotUp("its state is not consistent (start 0x%x, next 0x%x, end 0x%x): "
-                        "stopped before bump_init() finished?" % (start, nxt, end))
+        kernel = address_of("_start") or 0
+        if not start <= nxt <= end or start == end or start % 4096 or end % 4096 or \
+                start < kernel:
+            raise NotUp("not up yet, or overwritten: start 0x%x, next 0x%x, end 0x%x do not "
+                        "make a run (stopped before bump_init() finished?)" % (start, nxt, end))
         fields = _fields(b.type)
         used, left = nxt - start, end - nxt
         out("boot allocator: [0x%x, 0x%x), %s" % (start, end, kib(end - start)))
@@ -80,6 +82,14 @@ def page_allocator():
     if not bool(int(kp["ready"])):
         raise NotUp("not up yet: the page allocator has not taken over (handover(), lab 5); "
                     "`bump` shows the boot allocator")
+    b = kp["buddy"]
+    orders = array_len(b["free_blocks"])
+    free, managed, npages = int(b["free_pages"]), int(b["managed_pages"]), int(b["npages"])
+    if not free <= managed <= npages or num(b["pages"]) == 0 or \
+            any(int(b["free_blocks"][k]) > npages for k in range(orders)):
+        raise NotUp("not consistent: %d free of %d managed pages in %d described, pages[] at "
+                    "0x%x (kpages.ready is set, but the allocator looks overwritten)" %
+                    (free, managed, npages, num(b["pages"])))
     return kp
 
 

@@ -71,7 +71,11 @@ class Scheduler:
 
     def is_running(self):
         if self.running is not None:
-            return bool(int(self.running))
+            flag = int(self.running)
+            if flag not in (0, 1):
+                raise NotUp("not up yet, or overwritten: the scheduler's `running` flag "
+                            "reads %d" % flag)
+            return bool(flag)
         if self.per_hart is not None:
             return any(bool(int(self.per_hart[i]["started"]))
                        for i in range(_len(self.per_hart)))
