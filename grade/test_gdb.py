@@ -280,8 +280,14 @@ class GdbCommandsTest(unittest.TestCase):
         steps = [("to first lock", ["tbreak lockstat_acquired", "continue"]),
                  ("lock name", ["print lk->name"])]
         steps += each_command("first lock", ["locks", "harts", "threads", "buddy", "bump"])
+        # The waiter on its way to sleep: its state says sleeping, but it is still on its
+        # hart, in context_switch (an assembly frame: the commands must still parse C).
+        steps += [("to switch", [
+            "tbreak context_switch if ((struct thread *)$a0)->state == THREAD_SLEEPING && "
+            "$_streq(((struct thread *)$a0)->name, \"waiter\")", "continue"])]
+        steps += each_command("switch", ["threads", "threads bt waiter", "harts"])
         steps += [("to parked waiter", ["tbreak yield_for_ms", "continue"])]
-        steps += each_command("parked", ["harts", "threads", "threads bt waiter",
+        steps += each_command("parked", ["harts", "harts -v", "threads", "threads bt waiter",
                                          "threads bt boot", "threads -bt", "locks",
                                          "trapframe", "buddy"])
         steps += [("to timer", ["tbreak timer_interrupt", "continue"])]
@@ -302,6 +308,17 @@ class GdbCommandsTest(unittest.TestCase):
         self.assertRegex(self.step(out, "first lock: bump"),
                          r"next free  0x[0-9a-f]+[\s\S]*sealed     no")
 
+        switching = self.step(out, "switch: threads")
+        self.clean(switching, "threads")
+        self.assertRegex(switching, r"(?m)^\s+\d+\s+waiter\s+sleeping\s+\d+\s+park_mutex .*; "
+                         r"still on hart \d+, switching out$")
+        live = self.step(out, "switch: threads bt waiter")
+        self.assertIn("switching out: GDB's backtrace of that CPU", live)
+        for fn in ("context_switch ()", "sched_switch_out", "mutex_lock", "park_waiter"):
+            self.assertIn(fn, live)
+        self.assertRegex(self.step(out, "switch: harts"),
+                         r"(?m)^\d+\s+cpu#\d+\*\s+working\s+context_switch\s+'waiter'")
+
         nharts = int(self.qemu_base[self.qemu_base.index("-smp") + 1]) \
             if "-smp" in self.qemu_base else 1
         harts = self.step(out, "parked: harts")
@@ -312,6 +329,13 @@ class GdbCommandsTest(unittest.TestCase):
             # Which harts run threads right now is up to the scheduler; each is in the table.
             self.assertRegex(harts, r"(?m)^%d\s+cpu#\d+\*?\s+(working|parked)\s" % i)
         self.assertRegex(harts, r"'boot' \(#1\)")
+        verbose = self.step(out, "parked: harts -v")
+        self.clean(verbose, "harts -v")
+        stacks = re.findall(r"stack \[0x([0-9a-f]+), 0x([0-9a-f]+)\)", verbose)
+        self.assertEqual(len(stacks), nharts, verbose)
+        for lo, hi in stacks:
+            self.assertLess(int(lo, 16), int(hi, 16), verbose)
+        self.assertIn("fault reason none", verbose)
 
         threads = self.step(out, "parked: threads")
         self.clean(threads, "threads")

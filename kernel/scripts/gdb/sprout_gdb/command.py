@@ -58,6 +58,11 @@ class SproutCommand(gdb.Command):
             args = gdb.string_to_argv(arg)
         except (ValueError, gdb.error) as e:
             raise gdb.GdbError("%s: %s" % (self.name, e))
+        # Expressions and type names are C, even when the selected frame is assembly
+        # (context_switch, trap_entry), where GDB would parse them as assembly.
+        language = gdb.parameter("language")
+        if language != "c":
+            gdb.execute("set language c", to_string=True)
         try:
             self.run(args)
         except NotUp as e:
@@ -77,6 +82,9 @@ class SproutCommand(gdb.Command):
                 (self.name, type(e).__name__, e))
             if _traceback is not None and _traceback.value:
                 gdb.write(traceback.format_exc())
+        finally:
+            if language != "c":
+                gdb.execute("set language %s" % language, to_string=True)
 
     def run(self, args):
         raise NotImplementedError

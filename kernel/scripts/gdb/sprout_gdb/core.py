@@ -42,7 +42,12 @@ def type_name(t):
 def is_struct(t, name):
     """True if t (typedefs stripped) is `struct name`."""
     t = _strip(t)
-    return t is not None and t.code == gdb.TYPE_CODE_STRUCT and str(t) == "struct " + name
+    return t is not None and t.code == gdb.TYPE_CODE_STRUCT and t.tag == name
+
+
+def is_enum(t, name):
+    t = _strip(t)
+    return t is not None and t.code == gdb.TYPE_CODE_ENUM and t.tag == name
 
 
 def is_array_of(t, name):
@@ -262,10 +267,9 @@ def array_len(v):
 def kib(nbytes):
     """A size for people: '4 KiB', '2 MiB', '1 GiB' when exact, else '123.6 MiB'."""
     for shift, unit in ((30, "GiB"), (20, "MiB"), (10, "KiB")):
-        if nbytes >= (1 << shift) and nbytes % (1 << shift) == 0:
-            return "%d %s" % (nbytes >> shift, unit)
-    for shift, unit in ((30, "GiB"), (20, "MiB"), (10, "KiB")):
-        if nbytes >= 10 << shift:
+        if nbytes >= (1 << shift):
+            if nbytes % (1 << shift) == 0:
+                return "%d %s" % (nbytes >> shift, unit)
             return "%.1f %s" % (nbytes / float(1 << shift), unit)
     return "%d bytes" % nbytes
 
@@ -485,7 +489,7 @@ def kernel_entered(all_cpus=None):
 
 def phase():
     """The boot phase name ('early', 'bootstrap', ...), or None if unknown."""
-    v = find_variable("current", want=lambda t: type_name(t) == "enum boot_phase")
+    v = find_variable("current", want=lambda t: is_enum(t, "boot_phase"))
     if v is None:
         return None
     names = enum_names("enum boot_phase", "PHASE_")

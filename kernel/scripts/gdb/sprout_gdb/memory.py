@@ -26,6 +26,11 @@ def _fields(t):
     return set(f.name for f in t.fields())
 
 
+def with_bytes(n):
+    text = kib(n)
+    return text if text.endswith("bytes") else "%s (%d bytes)" % (text, n)
+
+
 class BumpCommand(SproutCommand):
     """Show the boot allocator (kernel/bump.c): its run, next free byte, used, left, sealed.
 
@@ -60,10 +65,9 @@ Usage: bump"""
             extra.append("in %d calls" % int(b["calls"]))
         if "padding" in fields:
             extra.append("%d bytes of it alignment padding" % int(b["padding"]))
-        out("  used       %s (%d bytes)%s" % (kib(used), used,
-                                              ", " + ", ".join(extra) if extra else ""))
-        out("  left       %s (%d bytes), %.1f%% of the run" % (
-            kib(left), left, 100.0 * left / (end - start)))
+        out("  used       %s%s" % (with_bytes(used), ", " + ", ".join(extra) if extra else ""))
+        out("  left       %s, %.1f%% of the run" % (with_bytes(left),
+                                                     100.0 * left / (end - start)))
         if "sealed_for" in fields:
             sealed = num(b["sealed_for"])
             if sealed:

@@ -17,14 +17,14 @@ import gdb
 from .command import SproutCommand, out
 from .core import (NotUp, Selection, UsageError, enum_names, find_variable, is_array_of,
                    is_struct, kernel_entered, lookup_type, num, read_u64, source_line,
-                   string_of, symbol_at, symbolize, type_name)
+                   string_of, symbol_at, symbolize)
 
 MAX_THREADS = 4096  # stop walking a list after this many: it must be corrupt
 MAX_FRAMES = 64
 
 
 def _is_bool(t):
-    return type_name(t) in ("_Bool", "bool")
+    return t.strip_typedefs().code == gdb.TYPE_CODE_BOOL
 
 
 class Thread:
@@ -244,10 +244,10 @@ def print_saved_backtrace(t, indent="    "):
                                        " at %s" % where if where else ""))
 
 
-def running_backtrace(t, all_cpus):
-    """GDB's own backtrace of the CPU that runs t."""
+def running_backtrace(hart, all_cpus):
+    """(cpu, GDB's own backtrace of the CPU that runs `hart`)."""
     for c in all_cpus:
-        if c.hart == t.hart:
+        if c.hart == hart:
             with Selection():
                 c.thread.switch()
                 text = gdb.execute("bt", to_string=True)
@@ -297,48 +297,76 @@ fp at fp-16)."""
             for t in chosen:
                 self.one_backtrace(t, names, by_addr, all_cpus)
             return
+        on_hart = self.on_harts(sched, all_cpus)
         out("%4s  %-23s %-9s %-5s %s" % ("ID", "NAME", "STATE", "HART", "WAITING ON"))
         counts = {}
         for t in threads:
             state = t.state(names)
             counts[state] = counts.get(state, 0) + 1
-            if state == "running":
-                hart = "%d" % t.hart
-                cur = sched.current(t.hart)
-                if cur is None or num(cur) != t.addr:
-                    hart += "?"
+            where = on_hart.get(t.addr)
+            if where is not None:
+                hart = "%d" % where[0]
+            elif state == "running":
+                hart = "%d?" % t.hart  # running, but no hart's `current` says so
             elif t.runs:
                 hart = "(%d)" % t.hart
             else:
                 hart = "-"
             wait = describe_chan(t.chan, by_addr) if state == "sleeping" else "-"
+            if where is not None and state != "running":
+                wait += "; still on hart %d, %s" % (where[0], "switching out" if where[1]
+                                                    else "its context saved")
             out("%4d  %-23s %-9s %-5s %s" % (t.id, t.name, state, hart, wait))
-            if want_bt and state != "running":
-                print_saved_backtrace(t, "        ")
+            if want_bt and (where is None or not where[1]):
+                if state not in ("running", "free", "exited"):
+                    print_saved_backtrace(t, "        ")
         summary = ", ".join("%d %s" % (n, s) for s, n in sorted(counts.items()))
         queue = [by_addr.get(num(p)) for p in sched.run_queue()]
-        out("%d thread%s: %s; run queue: %s; HART (n) = last ran there" % (
+        out("%d thread%s: %s; run queue: %s. HART: where it runs; (n): where it last ran" % (
             len(threads), "" if len(threads) == 1 else "s", summary or "none",
             ", ".join(t.name for t in queue if t) or "empty"))
+
+    @staticmethod
+    def on_harts(sched, all_cpus):
+        """{thread address: (hart, live)} of the threads some hart calls `current`; live
+        when that CPU's sp is on the thread's stack (its registers are the CPU's, not the
+        saved context, which may be stale or not written yet)."""
+        cpu_of = {c.hart: c for c in all_cpus if c.hart is not None}
+        result = {}
+        if sched.per_hart is None:
+            return result
+        for h in range(_len(sched.per_hart)):
+            cur = sched.current(h)
+            if cur is None:
+                continue
+            t = cur.dereference()
+            lo, hi = num(t["stack_lo"]), num(t["stack_hi"])
+            cpu = cpu_of.get(h)
+            live = cpu is not None and cpu.sp is not None and lo <= cpu.sp <= hi
+            result[num(cur)] = (h, live)
+        return result
 
     def one_backtrace(self, t, names, by_addr, all_cpus):
         state = t.state(names)
         out("thread %s: %s%s" % (t.label(), state,
                                  ", waiting on %s" % describe_chan(t.chan, by_addr)
                                  if state == "sleeping" else ""))
-        if state == "running":
-            cpu, text = running_backtrace(t, all_cpus)
-            if cpu is None:
-                out("    running on hart %d, but no CPU has that hart's tp" % t.hart)
-            else:
-                out("    running on hart %d (%s): GDB's backtrace of that CPU:" %
-                    (t.hart, cpu.label))
-                for line in text.rstrip().splitlines():
-                    out("    " + line)
+        where = self.on_harts(Scheduler(), all_cpus).get(t.addr)
+        if where is not None and where[1]:
+            cpu, text = running_backtrace(where[0], all_cpus)
+            out("    on hart %d (%s)%s: GDB's backtrace of that CPU:" % (
+                where[0], cpu.label, "" if state == "running" else ", switching out"))
+            for line in text.rstrip().splitlines():
+                out("    " + line)
             return
+        if state == "running":
+            out("    running, but no CPU runs on its stack [0x%x, 0x%x): switching in?" %
+                (t.stack_lo, t.stack_hi))
         if state in ("free", "exited"):
             out("    %s: nothing to show" % state)
             return
+        if where is not None:
+            out("    hart %d is switching to or from it; from its saved context:" % where[0])
         print_saved_backtrace(t)
 
 
