@@ -59,6 +59,7 @@ EXCEPTIONS = {
 ADDRESS_CAUSES = (0, 1, 4, 5, 6, 7, 12, 13, 15, 20, 21, 23)
 
 INTERRUPT_BIT = 1 << 63
+SRET = 0x10200073
 
 
 def cause_name(scause):
@@ -87,7 +88,7 @@ def stval_meaning(scause, stval):
     if code == 2:
         return "the instruction's bits" if stval else "0: the hart did not record the instruction"
     if code == 3:
-        return "the ebreak's address" if stval else "0"
+        return "the ebreak's address" if stval else "0: the hart did not record the address"
     return ""
 
 
@@ -238,18 +239,37 @@ is being handled, the last trap's CSRs (scause, sepc, stval) are decoded instead
         out("  stval   0x%016x%s" % (csr["stval"], "  (%s)" % meaning if meaning else ""))
 
     def in_entry(self, cpu, csr, where):
+        """Stopped inside trap_entry: where the frame is depends on how far it got."""
         table = harts_table()
         base = num(table[0].address)
         size = table.type.strip_typedefs().target().sizeof
         sp = csr["sp"]
-        if sp is not None and base <= sp < base + size * array_len(table):
-            out("trapframe: %s is in trap_entry before the frame exists (sp holds its "
-                "struct hart); the trap's CSRs:" % where)
-            self.csr_lines(csr)
-            return
-        decode(sp, "trap frame at sp 0x%x, %s: stopped in trap_entry (%s), so the frame may "
-               "be only partly saved or already restored" % (sp, where,
-                                                              describe_code(cpu.pc)))
+        try:
+            insn = int.from_bytes(read_bytes(cpu.pc, 4), "little")
+        except gdb.MemoryError:
+            insn = None
+        if cpu.pc == address_of("trap_entry"):
+            why = "has just arrived in trap_entry: nothing is saved yet"
+        elif sp is not None and base <= sp < base + size * array_len(table):
+            why = "is in trap_entry before the frame exists (sp holds its struct hart)"
+        elif insn == SRET:
+            why = "is at trap_entry's sret: the frame is restored and sp is the interrupted sp"
+        else:
+            # The frame is at sp. Complete once its CSR words match the live CSRs.
+            try:
+                saved = read_bytes(sp + 32 * 8, 4 * 8)
+                sepc = int.from_bytes(saved[0:8], "little")
+                scause = int.from_bytes(saved[16:24], "little")
+            except gdb.MemoryError:
+                sepc = scause = None
+            if sepc == csr["sepc"] and scause == csr["scause"]:
+                decode(sp, "trap frame at sp 0x%x, %s: stopped in trap_entry (%s)" % (
+                    sp, where, describe_code(cpu.pc)))
+                return
+            why = ("is in trap_entry saving or restoring the frame at sp 0x%x (`trapframe $sp` "
+                   "shows it as it is)" % sp)
+        out("trapframe: %s %s; the trap's CSRs:" % (where, why))
+        self.csr_lines(csr)
 
 
 COMMANDS = [TrapframeCommand]
