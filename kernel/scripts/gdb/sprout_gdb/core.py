@@ -144,14 +144,6 @@ def enum_names(tname, prefix=""):
     return names
 
 
-def constant(name, default):
-    """The value of enumerator or macro-free constant `name` if GDB knows it."""
-    try:
-        return int(gdb.parse_and_eval(name))
-    except gdb.error:
-        return default
-
-
 # ---- Values and memory ----
 
 
@@ -170,14 +162,6 @@ def member(v, *paths):
             last = e
     raise gdb.error("%s has none of the fields %s (%s)" % (type_name(v.type),
                                                             ", ".join(paths), last))
-
-
-def has_member(v, path):
-    try:
-        member(v, path)
-        return True
-    except gdb.error:
-        return False
 
 
 def num(v):
@@ -206,10 +190,6 @@ def read_u64(addr):
 
 def read_u32(addr):
     return int.from_bytes(read_bytes(addr, 4), "little")
-
-
-def write_u64(addr, value):
-    inferior().write_memory(addr, (value & MASK64).to_bytes(8, "little"))
 
 
 def _printable(raw):
@@ -440,13 +420,6 @@ def selected_cpu(all_cpus=None):
         if c.selected:
             return c
     return None
-
-
-def read_register_of(cpu, name):
-    """A register of another CPU, from its innermost frame."""
-    with Selection():
-        cpu.thread.switch()
-        return _reg(gdb.newest_frame(), name)
 
 
 def harts_table():

@@ -9,9 +9,9 @@ points at harts[i] runs hart i.
 import gdb
 
 from .command import SproutCommand, out
-from .core import (NotUp, address_of, describe_pc, Selection, UsageError, array_len, enum_names, find_variable,
-                   function_name, harts_table, kernel_entered, lock_name, member, num,
-                   phase, describe_code, symbolize, lookup_type)
+from .core import (NotUp, Selection, UsageError, address_of, array_len, describe_code,
+                   describe_pc, enum_names, find_variable, function_name, harts_table,
+                   kernel_entered, lock_name, lookup_type, member, num, phase, symbolize)
 from .threads import hart_thread_text, try_scheduler
 
 MAX_HELD_SHOWN = 64  # more than any HART_MAX_HELD: a larger nheld is garbage

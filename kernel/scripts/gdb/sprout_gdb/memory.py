@@ -11,8 +11,8 @@ cache of free single pages) and kpages.ready.
 import gdb
 
 from .command import SproutCommand, out
-from .core import (NotUp, UsageError, address_of, array_len, find_variable, kernel_entered, kib, num,
-                   read_cstring)
+from .core import (NotUp, UsageError, address_of, array_len, find_variable, kernel_entered,
+                   kib, num, read_cstring)
 
 NO_PAGE = 0xFFFFFFFF
 PAGE_SHIFT = 12

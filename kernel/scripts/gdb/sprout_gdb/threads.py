@@ -50,6 +50,19 @@ class Thread:
     def label(self):
         return "'%s' (#%d)" % (self.name, self.id)
 
+    def problems(self, state):
+        """Where the thread was found that its state does not allow (lab 4 bugs)."""
+        found = []
+        if state == "runnable" and "run queue" not in self.where:
+            found.append("runnable but not on the run queue")
+        if state != "runnable" and "run queue" in self.where:
+            found.append("on the run queue but %s" % state)
+        if state == "sleeping" and "sleep list" not in self.where:
+            found.append("sleeping but not on the sleep list")
+        if state != "sleeping" and "sleep list" in self.where:
+            found.append("on the sleep list but %s" % state)
+        return found
+
 
 class Scheduler:
     """The scheduler's state (kernel/sched.c, sleep.c, threadtable.c), found by name."""
@@ -136,6 +149,14 @@ class Scheduler:
                 except (gdb.error, gdb.MemoryError):
                     pass
         return sorted(found.values(), key=lambda t: (t.id, t.addr))
+
+    def lock_holder(self):
+        """The hart holding sched_lock, or None."""
+        lk = find_variable("sched_lock", want=lambda t: is_struct(t, "spinlock"))
+        if lk is None:
+            return None
+        holder = int(lk["holder"])
+        return holder - 1 if holder else None
 
     def state_value_of(self, t):
         return t.state(self.state_names)
@@ -298,6 +319,7 @@ fp at fp-16)."""
                 self.one_backtrace(t, names, by_addr, all_cpus)
             return
         on_hart = self.on_harts(sched, all_cpus)
+        lock_holder = sched.lock_holder()
         out("%4s  %-23s %-9s %-5s %s" % ("ID", "NAME", "STATE", "HART", "WAITING ON"))
         counts = {}
         for t in threads:
@@ -312,10 +334,13 @@ fp at fp-16)."""
                 hart = "(%d)" % t.hart
             else:
                 hart = "-"
-            wait = describe_chan(t.chan, by_addr) if state == "sleeping" else "-"
+            notes = [describe_chan(t.chan, by_addr)] if state == "sleeping" else []
             if where is not None and state != "running":
-                wait += "; still on hart %d, %s" % (where[0], "switching out" if where[1]
-                                                    else "its context saved")
+                notes.append("still on hart %d, %s" % (where[0], "switching out" if where[1]
+                                                       else "its context saved"))
+            if lock_holder is None:  # while it is held the lists may be mid-update
+                notes += ["! " + p for p in t.problems(state)]
+            wait = "; ".join(notes) or "-"
             out("%4d  %-23s %-9s %-5s %s" % (t.id, t.name, state, hart, wait))
             if want_bt and (where is None or not where[1]):
                 if state not in ("running", "free", "exited"):
@@ -325,6 +350,8 @@ fp at fp-16)."""
         out("%d thread%s: %s; run queue: %s. HART: where it runs; (n): where it last ran" % (
             len(threads), "" if len(threads) == 1 else "s", summary or "none",
             ", ".join(t.name for t in queue if t) or "empty"))
+        if lock_holder is not None:
+            out("(hart %d holds sched_lock: states and lists may be mid-update)" % lock_holder)
 
     @staticmethod
     def on_harts(sched, all_cpus):

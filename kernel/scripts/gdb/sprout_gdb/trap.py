@@ -9,10 +9,10 @@ privileged specification's table of scause values (interrupt bit 63 set or clear
 import gdb
 
 from .command import SproutCommand, out
-from .harts import fault_reason_name
-from .core import (NotUp, UsageError, address_of, array_len, cpus, describe_code,
+from .core import (NotUp, UsageError, address_of, array_len, describe_code,
                    function_name, harts_table, kernel_entered, member, num, read_bytes,
                    selected_cpu, symbol_at)
+from .harts import fault_reason_name
 
 ABI_NAMES = ["zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2",
              "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
