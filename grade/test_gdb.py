@@ -184,6 +184,7 @@ class GdbCommandsTest(unittest.TestCase):
     def tearDown(self):
         if self.qemu is not None:
             self.qemu.kill()
+            self.qemu.log.close()
 
     def session(self, kargs, steps, smp=None):
         self.qemu = Qemu(self.qemu_base, kargs, smp)
@@ -192,8 +193,8 @@ class GdbCommandsTest(unittest.TestCase):
         return out
 
     def step(self, out, label):
-        self.assertIn(label, out, "GDB never reached step '%s'; its output:\n%s" %
-                      (label, self.transcript))
+        self.assertIn(label, out, "GDB never reached step '%s'; its output:\n%s\nQEMU's:\n%s" %
+                      (label, self.transcript, "\n".join(self.qemu.output().splitlines()[-30:])))
         return out[label]
 
     def clean(self, text, what):
@@ -293,7 +294,11 @@ class GdbCommandsTest(unittest.TestCase):
             "tbreak context_switch if ((struct thread *)$a0)->state == THREAD_SLEEPING && "
             "$_streq(((struct thread *)$a0)->name, \"waiter\")", "continue"])]
         steps += each_command("switch", ["threads", "threads bt waiter", "harts"])
-        steps += [("to parked waiter", ["tbreak yield_for_ms", "continue"])]
+        # The test holds the mutex for 300 ms while the waiter sleeps, then unlocks it:
+        # by then the waiter is off its hart for good (at yield_for_ms it may still be
+        # switching out).
+        steps += [("to parked waiter", ["tbreak mutex_unlock if m == &park_mutex",
+                                        "continue"])]
         steps += each_command("parked", ["harts", "harts -v", "threads", "threads bt waiter",
                                          "threads bt boot", "threads -bt", "locks",
                                          "trapframe", "buddy"])
