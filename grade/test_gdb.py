@@ -321,17 +321,18 @@ class GdbCommandsTest(unittest.TestCase):
             "tbreak context_switch if ((struct thread *)$a0)->state == THREAD_SLEEPING && "
             "$_streq(((struct thread *)$a0)->name, \"waiter\")", "continue"])]
         steps += each_command("switch", ["threads", "threads bt waiter", "harts"])
-        # The test holds the mutex for 300 ms while the waiter sleeps, then unlocks it:
-        # by then the waiter is off its hart for good (at yield_for_ms it may still be
-        # switching out).
+        # A tick while the test holds the mutex for 300 ms (after the unlock the kernel may
+        # be done before the next tick).
+        steps += [("to timer", ["tbreak timer_interrupt", "continue"])]
+        steps += each_command("timer", ["trapframe", "harts"])
+        steps += [("timer by address", ["frame function trap_handler", "trapframe tf"])]
+        # The test unlocks the mutex after those 300 ms: by then the waiter is off its hart
+        # for good (when the test starts to wait it may still be switching out).
         steps += [("to parked waiter", ["tbreak mutex_unlock if m == &park_mutex",
                                         "continue"])]
         steps += each_command("parked", ["harts", "harts -v", "threads", "threads bt waiter",
                                          "threads bt boot", "threads -bt", "locks",
                                          "trapframe", "buddy"])
-        steps += [("to timer", ["tbreak timer_interrupt", "continue"])]
-        steps += each_command("timer", ["trapframe", "harts"])
-        steps += [("timer by address", ["frame function trap_handler", "trapframe tf"])]
         out = self.session("test=sched.mutex_parked", steps)
 
         name = re.search(r'"([^"]+)"', self.step(out, "lock name"))
