@@ -159,7 +159,7 @@ def frames_on_cpu():
 
 def live_csrs():
     vals = {}
-    for r in ("scause", "sepc", "stval", "sstatus", "stvec", "sp"):
+    for r in ("scause", "sepc", "stval", "sstatus", "stvec"):
         try:
             vals[r] = int(gdb.parse_and_eval("$" + r)) & ((1 << 64) - 1)
         except gdb.error:
@@ -243,7 +243,7 @@ is being handled, the last trap's CSRs (scause, sepc, stval) are decoded instead
         table = harts_table()
         base = num(table[0].address)
         size = table.type.strip_typedefs().target().sizeof
-        sp = csr["sp"]
+        sp = cpu.sp  # the innermost frame's, whichever frame is selected
         try:
             insn = int.from_bytes(read_bytes(cpu.pc, 4), "little")
         except gdb.MemoryError:
