@@ -409,7 +409,7 @@ static void check_tree(void)
 		if (!in_use(&ip))
 			continue;
 		if (ip.nlink != refs[i])
-			problem("inode %u: nlink is %u but %u directory entries name it", i,
+			problem("inode %u: nlink is %u, but directory entries naming it: %u", i,
 			        ip.nlink, refs[i]);
 		if (ip.type != T_DIR)
 			continue;
