@@ -9,14 +9,14 @@
  *
  * The disk is an array of FS_BLOCK_SIZE-byte blocks, numbered from 0:
  *
- *   0        1        2                                                      nblocks-1
+ *   0        1        2             inode_start   bitmap_start             nblocks-1
  *   +--------+--------+-------------+-------------+-----------+--------------------+
  *   |  boot  | super- |     log     | inode table |  bitmap   |    data blocks     |
- *   | unused | block  | header+copy | 16 a block  | 1 bit per |  file contents,    |
- *   |        |        |   blocks    |             | disk block| directories,       |
- *   |        |        |             |             |           | indirect blocks    |
+ *   | unused | block  | header and  | 16 inodes a | 1 bit per |  file contents,    |
+ *   |        |        | copies      | block       | block     |  directories,      |
+ *   |        |        |             |             |           |  indirect blocks   |
  *   +--------+--------+-------------+-------------+-----------+--------------------+
- *                     ^log_start    ^inode_start  ^bitmap_start ^data_start
+ *                     log_start                               data_start
  *
  * The superblock says where each region starts; they come in this order and do not
  * overlap. mkfs leaves no gaps between them, but the kernel only needs the superblock.
