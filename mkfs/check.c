@@ -5,7 +5,8 @@
  *   1. the superblock: magic, version, regions in order, size equal to the file's;
  *   2. the log: empty, or else what it holds that recovery has not installed;
  *   3. each inode's blocks: in the data region, none used twice, size matching;
- *   4. each directory: ".", "..", its names, no entry naming a free inode;
+ *   4. each directory: ".", "..", its names, no entry naming a free inode, and
+ *      a path to it from the root;
  *   5. link counts, and the bitmap against the blocks found in use.
  *
  * Nothing in the image is trusted: every number read from it is range-checked before
@@ -188,8 +189,6 @@ static void walk_data(struct walk *w, uint64_t n, uint32_t b)
 /* The blocks under indirect block b, `depth` levels deep, whose first is file block n. */
 static void walk_indirect(struct walk *w, uint64_t n, uint32_t b, int depth)
 {
-	uint64_t span = depth == 1 ? 1 : FS_NINDIRECT;
-
 	if (b == 0)
 		return;
 	if (n >= w->needed)
@@ -200,7 +199,7 @@ static void walk_indirect(struct walk *w, uint64_t n, uint32_t b, int depth)
 		if (depth == 1)
 			walk_data(w, n + i, word(b, i));
 		else
-			walk_indirect(w, n + i * span, word(b, i), depth - 1);
+			walk_indirect(w, n + i * FS_NINDIRECT, word(b, i), depth - 1);
 	}
 }
 
@@ -228,12 +227,13 @@ static void check_blocks(uint32_t inum, const struct fs_inode *ip)
 		        (unsigned long long)w.beyond, ip->size);
 }
 
-/* The disk block holding file block n of ip, or 0 if none can be read. */
+/* b if it is a data block, else 0. */
 static uint32_t in_data(uint32_t b)
 {
 	return b >= sb.data_start && b < sb.nblocks ? b : 0;
 }
 
+/* The disk block holding file block n of ip, or 0 if there is none that can be read. */
 static uint32_t bmap(const struct fs_inode *ip, uint32_t n)
 {
 	if (n < FS_NDIRECT)
@@ -255,15 +255,31 @@ static int by_name(const void *a, const void *b)
 	return strncmp(a, b, FS_NAME_LEN);
 }
 
-/* Adds a name to a growing list; the list is sorted later to find duplicates. */
-static void add_name(char (**names)[FS_NAME_LEN], uint32_t *n, const char *name)
+/* A directory's names, sorted once all are in to find any that appears twice. */
+struct names {
+	char (*at)[FS_NAME_LEN];
+	uint32_t count, room;
+};
+
+static void add_name(struct names *list, const char *name)
 {
-	if ((*n & (*n - 1)) == 0) { /* 0, 1, 2, 4, ...: full, double it */
-		*names = realloc(*names, (*n ? 2 * *n : 1) * sizeof **names);
-		if (!*names)
+	if (list->count == list->room) {
+		list->room = list->room ? 2 * list->room : 16;
+		list->at = realloc(list->at, list->room * sizeof *list->at);
+		if (!list->at)
 			die("out of memory for directory names");
 	}
-	memcpy((*names)[(*n)++], name, FS_NAME_LEN);
+	memcpy(list->at[list->count++], name, FS_NAME_LEN);
+}
+
+/* A directory entry's name as a C string fit for a one-line report. */
+static void printable(char out[FS_NAME_LEN + 1], const char *name)
+{
+	memcpy(out, name, FS_NAME_LEN);
+	out[FS_NAME_LEN] = '\0';
+	for (char *c = out; *c; c++)
+		if (!isprint((unsigned char)*c))
+			*c = '?';
 }
 
 /* Pass 4, for one entry of directory dir; name is its name made printable. */
@@ -303,8 +319,7 @@ static void check_entry(uint32_t dir, const struct fs_dirent *de, const char *na
 static void check_directory(uint32_t dir, const struct fs_inode *ip)
 {
 	uint32_t size = ip->size < FS_MAX_FILE_SIZE ? ip->size : FS_MAX_FILE_SIZE;
-	uint32_t nnames = 0;
-	char(*names)[FS_NAME_LEN] = NULL;
+	struct names names = {0};
 	int have_dot = 0, have_dotdot = 0;
 
 	for (uint32_t off = 0; off + sizeof(struct fs_dirent) <= size; off += FS_BLOCK_SIZE) {
@@ -316,16 +331,13 @@ static void check_directory(uint32_t dir, const struct fs_inode *ip)
 		for (uint32_t at = 0; at + sizeof(struct fs_dirent) <= end;
 		     at += sizeof(struct fs_dirent)) {
 			struct fs_dirent de;
-			char name[FS_NAME_LEN + 1] = "";
+			char name[FS_NAME_LEN + 1];
 
 			memcpy(&de, block(b) + at, sizeof de);
 			if (de.inum == 0)
 				continue;
-			memcpy(name, de.name, FS_NAME_LEN);
-			add_name(&names, &nnames, de.name);
-			for (char *c = name; *c; c++)
-				if (!isprint((unsigned char)*c))
-					*c = '?'; /* the name goes into a one-line report */
+			add_name(&names, de.name);
+			printable(name, de.name);
 			have_dot |= strcmp(name, ".") == 0;
 			have_dotdot |= strcmp(name, "..") == 0;
 			check_entry(dir, &de, name);
@@ -335,13 +347,16 @@ static void check_directory(uint32_t dir, const struct fs_inode *ip)
 		problem("directory %u: no '.' entry", dir);
 	if (!have_dotdot)
 		problem("directory %u: no '..' entry", dir);
-	if (nnames > 1)
-		qsort(names, nnames, FS_NAME_LEN, by_name);
-	for (uint32_t i = 1; i < nnames; i++)
-		if (by_name(names[i - 1], names[i]) == 0)
-			problem("directory %u: name '%.*s' appears twice", dir, FS_NAME_LEN,
-			        names[i]);
-	free(names);
+	if (names.count > 1)
+		qsort(names.at, names.count, FS_NAME_LEN, by_name);
+	for (uint32_t i = 1; i < names.count; i++) {
+		char name[FS_NAME_LEN + 1];
+
+		printable(name, names.at[i]);
+		if (by_name(names.at[i - 1], names.at[i]) == 0)
+			problem("directory %u: name '%s' appears twice", dir, name);
+	}
+	free(names.at);
 }
 
 enum { UNKNOWN, VISITING, REACHABLE, CUT_OFF };

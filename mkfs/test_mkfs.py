@@ -493,6 +493,11 @@ class CheckTest(TempDirTest):
         self.damaged(lambda img: img.add_entry(ROOT, "ghost", 10),
                      f"directory {ROOT}: entry 'ghost' names free inode 10")
 
+    def test_odd_name_stays_on_one_line(self):
+        out = self.damaged(lambda img: img.add_entry(ROOT, "two\nlines", 10),
+                           f"directory {ROOT}: entry 'two?lines' names free inode 10")
+        self.assertEqual(len(out.splitlines()), 2)
+
     def test_entry_names_an_inode_past_the_table(self):
         self.damaged(lambda img: img.add_entry(ROOT, "far", 1000),
                      f"directory {ROOT}: entry 'far' names inode 1000, past the last inode 63")
@@ -568,6 +573,11 @@ class RefusalTest(TempDirTest):
         path, = self.write_files({"secret": b"x"})
         path.chmod(0)
         self.refuse(["IMAGE", path], "secret: Permission denied")
+
+    @unittest.skipUnless(os.path.exists("/proc/self/mem"), "no /proc/self/mem")
+    def test_file_that_cannot_be_read(self):
+        # A regular file whose first byte fails to read, even for root.
+        self.refuse(["IMAGE", "/proc/self/mem"], "/proc/self/mem: Input/output error")
 
     def test_name_too_long(self):
         path, = self.write_files({"n" * (NAME_LEN + 1): b"x"})
