@@ -29,8 +29,9 @@ static const char usage[] =
         "       mkfs --check IMAGE\n"
         "\n"
         "Writes IMAGE, a Sprout file system whose root directory holds \".\", \"..\" and each\n"
-        "FILE under its base name. A leading '_' is dropped from the name, so built programs\n"
-        "named like user/_sh (kept apart from their sources that way) appear as /sh.\n"
+        "FILE under its base name. A leading '_' is dropped from the name: built programs\n"
+        "follow the xv6 convention of names like user/_sh, which keeps them apart from\n"
+        "their sources, and appear as /sh.\n"
         "\n"
         "  --blocks N   image size in 1 KiB blocks (default 4096)\n"
         "  --inodes N   inode table slots (default 256); inode 0 is never used, the root is 1\n"
@@ -151,7 +152,7 @@ static const char *entry_name(const char *path, const char **taken, int ntaken)
 		    name, FS_NAME_LEN);
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		die("%s: name '%s' is taken by the directory itself", path, name);
-	for (int i = 0; i < ntaken; i++)
+	for (int i = 0; i < ntaken; i++) /* the files before this one, checked already */
 		if (strcmp(entry_name(taken[i], NULL, 0), name) == 0)
 			die("%s: name '%s' is already taken by %s", path, name, taken[i]);
 	return name;
