@@ -191,6 +191,8 @@ def setUpModule():
 
 
 class TempDirTest(unittest.TestCase):
+    maxDiff = None  # show the whole difference: a layout mismatch is worth reading
+
     def setUp(self):
         self.dir = Path(tempfile.mkdtemp(prefix="mkfs-test-"))
         self.addCleanup(shutil.rmtree, self.dir)
@@ -232,29 +234,27 @@ class FormatTest(TempDirTest):
     """The header says what the reader above assumes."""
 
     def test_header_matches_the_reader(self):
-        lines = ['#include <stddef.h>', '#include <stdio.h>', '#include "abi/fs_format.h"',
-                 '#include "abi/stat.h"', "int main(void)", "{"]
-        show = 'printf("%s %llu\\n", "{0}", (unsigned long long)({1}));'
-        for name in CONSTANTS:
-            lines.append(show.replace("{0}", name).replace("{1}", name))
-        expected = dict(CONSTANTS)
+        # label -> (C expression, the value this file assumes)
+        shown = {name: (name, value) for name, value in CONSTANTS.items()}
         for sname, fields in STRUCTS.items():
-            expected[f"sizeof {sname}"] = fmt(sname).size
-            lines.append(show.replace("{0}", f"sizeof {sname}")
-                         .replace("{1}", f"sizeof(struct {sname})"))
+            shown[f"sizeof {sname}"] = (f"sizeof(struct {sname})", fmt(sname).size)
             for i, (field, _) in enumerate(fields):
-                expected[f"{sname}.{field}"] = struct.calcsize(
-                    "<" + "".join(f for _, f in fields[:i]))
-                lines.append(show.replace("{0}", f"{sname}.{field}")
-                             .replace("{1}", f"offsetof(struct {sname}, {field})"))
-        lines += ["return 0;", "}"]
-        (self.dir / "layout.c").write_text("\n".join(lines) + "\n")
+                offset = struct.calcsize("<" + "".join(f for _, f in fields[:i]))
+                shown[f"{sname}.{field}"] = (f"offsetof(struct {sname}, {field})", offset)
+        program = "".join(
+            ["#include <stddef.h>\n#include <stdio.h>\n",
+             '#include "abi/fs_format.h"\n#include "abi/stat.h"\n', "int main(void)\n{\n"]
+            + [f'\tprintf("{label}=%llu\\n", (unsigned long long)({expr}));\n'
+               for label, (expr, _) in shown.items()]
+            + ["\treturn 0;\n}\n"])
+        (self.dir / "layout.c").write_text(program)
         subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", f"-I{REPO / 'kernel'}",
                         "-o", str(self.dir / "layout"), str(self.dir / "layout.c")], check=True)
         out = subprocess.run([str(self.dir / "layout")], capture_output=True, text=True,
                              check=True).stdout
-        found = {k: int(v) for k, v in (line.rsplit(" ", 1) for line in out.splitlines())}
-        self.assertEqual(found, expected)
+        found = dict(line.split("=") for line in out.splitlines())
+        self.assertEqual({label: int(value) for label, value in found.items()},
+                         {label: value for label, (_, value) in shown.items()})
 
     def compile_alone(self, header, compiler, *flags):
         src = self.dir / "alone.c"
