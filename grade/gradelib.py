@@ -37,9 +37,11 @@ TAIL_LINES = 25
 # Under -icount, guest time follows the instructions executed, so a budget in guest
 # seconds holds on any host: a boot that spins past it is stopped (as a timeout) after
 # its budget of guest time, however busy the host. A graded boot with icount= gets
-# DEFAULT_GUEST_SECONDS unless it says guest_seconds=. A boot whose guest clock stands
-# still for STALL_SECONDS of host time (every hart waits, no timer is due) is stopped
-# too. Guest time is read through QEMU's monitor every GUEST_POLL seconds.
+# DEFAULT_GUEST_SECONDS unless it says guest_seconds=. Guest time is read through QEMU's
+# monitor every GUEST_POLL seconds. A boot whose guest clock stands still for
+# STALL_SECONDS of host time is stopped too, and so is one whose monitor stops
+# answering that long: QEMU 7.2 under -icount,sleep=off does both when every hart
+# waits in wfi with no timer due (a tick that is never armed again).
 DEFAULT_GUEST_SECONDS = 5.0
 STALL_SECONDS = 3.0  # before --timeout-scale
 GUEST_POLL = 0.2
@@ -53,7 +55,7 @@ EXIT_LAB_MISSING = 3
 LAB_MISSING = re.compile(r"^(.+) is not implemented yet: see (\S+)$", re.M)
 
 # Ways a boot was stopped because it went on too long.
-TIMEOUTS = ("timeout", "guest-timeout", "stalled")
+TIMEOUTS = ("timeout", "guest-timeout", "stalled", "silent")
 
 
 # ---------------------------------------------------------------- registering tests
@@ -236,6 +238,9 @@ class Run:
         if self.stopped == "stalled":
             return (f"guest time stood still at {self.guest[0]:.3f} s for {self.guest[2]:g} s "
                     "on the host (every hart waiting, no timer due): QEMU was stopped (timeout)")
+        if self.stopped == "silent":
+            return (f"QEMU's monitor did not answer for {self.guest[2]:g} s, as under -icount "
+                    "when every hart waits and no timer is due: QEMU was stopped (timeout)")
         return {"timeout": f"no end after {self.timeout:g} s: QEMU was stopped (timeout)",
                 "interrupted": "the run was interrupted",
                 "output": f"over {MAX_CONSOLE >> 20} MB of console output: QEMU was stopped",
@@ -657,14 +662,14 @@ class Session:
 class _GuestWatch:
     """Watches guest time under -icount (process.run_process's watch): every GUEST_POLL
     seconds it reads the guest clock through the monitor, and asks to stop QEMU once the
-    clock passes `budget` guest seconds ("guest-timeout") or has stood still for `stall`
-    host seconds ("stalled"). While the monitor does not answer it judges nothing; the
-    host-time timeout still holds."""
+    clock passes `budget` guest seconds ("guest-timeout"), or has stood still for `stall`
+    host seconds ("stalled"), or the monitor has not answered for that long ("silent")."""
 
     def __init__(self, monitor, budget, stall):
         self.monitor, self.budget, self.stall = monitor, budget, stall
         self.seconds = None  # the guest time last read
-        self._next = self._moved = 0.0  # host times: next reading, last change seen
+        self._next = 0.0  # host time of the next reading
+        self._moved = self._heard = time.monotonic()  # guest time last moved; last answer
 
     def __call__(self):
         now = time.monotonic()
@@ -674,7 +679,8 @@ class _GuestWatch:
         try:
             guest = self.monitor.guest_seconds()
         except MonitorError:
-            return None
+            return "silent" if time.monotonic() - self._heard > self.stall else None
+        self._heard = now
         if guest != self.seconds:
             self.seconds, self._moved = guest, now
         if self.budget is not None and guest > self.budget:

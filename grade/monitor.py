@@ -36,7 +36,7 @@ class MonitorError(Exception):
 class Monitor:
     """One connection to QEMU's human monitor on a Unix socket."""
 
-    def __init__(self, path, timeout=2.0):
+    def __init__(self, path, timeout=1.0):
         self.path, self.timeout = str(path), timeout
         self._sock = None
 
@@ -46,25 +46,31 @@ class Monitor:
             sock.settimeout(self.timeout)
             try:
                 sock.connect(self.path)
-                self._sock = sock
-                self._read_to_prompt()  # the greeting
             except OSError as e:
                 sock.close()
-                self._sock = None
                 raise MonitorError(f"no QEMU monitor at {self.path}: {e}") from None
+            self._sock = sock
+            self._read_to_prompt()  # the greeting
 
     def _read_to_prompt(self):
+        """What QEMU printed up to its next prompt. On any failure the connection is
+        closed (a late answer must not pass for the next one's) and reopened next time."""
         data, deadline = b"", time.monotonic() + self.timeout
-        while not data.endswith(PROMPT):
-            if time.monotonic() > deadline:
-                raise MonitorError("the QEMU monitor did not answer in time")
-            try:
-                chunk = self._sock.recv(65536)
-            except OSError as e:
-                raise MonitorError(f"the QEMU monitor did not answer: {e}") from None
-            if not chunk:
-                raise MonitorError("the QEMU monitor closed the connection")
-            data += chunk
+        try:
+            while not data.endswith(PROMPT):
+                if time.monotonic() > deadline:
+                    raise MonitorError(f"the QEMU monitor did not answer within "
+                                       f"{self.timeout:g} s")
+                try:
+                    chunk = self._sock.recv(65536)
+                except OSError as e:
+                    raise MonitorError(f"the QEMU monitor did not answer: {e}") from None
+                if not chunk:
+                    raise MonitorError("the QEMU monitor closed the connection")
+                data += chunk
+        except MonitorError:
+            self.close()
+            raise
         return data[:-len(PROMPT)].decode("utf-8", "replace")
 
     def command(self, line):
@@ -74,6 +80,7 @@ class Monitor:
         try:
             self._sock.sendall(line.encode() + b"\n")
         except OSError as e:
+            self.close()
             raise MonitorError(f"the QEMU monitor went away: {e}") from None
         answer = self._read_to_prompt()
         return answer.split("\n", 1)[1].replace("\r", "") if "\n" in answer else ""

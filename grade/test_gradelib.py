@@ -40,7 +40,8 @@ if "pidfile" in words:
 def monitor(path):
     """QEMU's human monitor: a greeting, each command echoed with terminal escapes, its
     answer, a prompt. pcs=0x..,0x.. are the harts' pcs; guest time runs guestrate
-    times as fast as the host's clock (0: it stands still)."""
+    times as fast as the host's clock (0: it stands still). fakemon=silent: a monitor
+    that never answers, as QEMU's under -icount when no timer is due."""
     pcs = [int(pc, 16) for pc in words.get("pcs", "0x80202010").split(",")]
     rate, start = float(words.get("guestrate", "0")), time.monotonic()
     server = socket.socket(socket.AF_UNIX)
@@ -48,6 +49,8 @@ def monitor(path):
     server.listen(1)
     def serve():
         conn, _ = server.accept()
+        if words["fakemon"] == "silent":
+            time.sleep(1000)
         conn.sendall(b"QEMU 7.2.0 monitor - type 'help' for more information\r\n(qemu) ")
         for line in conn.makefile("rb"):
             command, answer = line.decode().strip(), ""
@@ -60,7 +63,7 @@ def monitor(path):
             conn.sendall(f"{command[:1]}\x1b[K\x1b[D{command}\x1b[K\r\n{answer}(qemu) ".encode())
     threading.Thread(target=serve, daemon=True).start()
 
-if words.get("fakemon") == "1":
+if words.get("fakemon") in ("1", "silent"):
     monitor(sys.argv[sys.argv.index("-monitor") + 1].split(",")[0][len("unix:"):])
 
 def say(*lines):
@@ -603,6 +606,15 @@ class Hangs(unittest.TestCase):
         self.assertEqual(run.stopped, "stalled")
         self.assertLess(run.seconds, 3)
         self.assertIn("guest time stood still", run.report(session)[0])
+
+    def test_silent_monitor_stops_the_boot(self):
+        session = gradelib.Session(**options(timeout_scale=0.2))  # silent after 0.6 s
+        run = session.boot("hang", icount=3, timeout=60, extra_args="fakemon=silent")
+        self.assertEqual(run.stopped, "silent")
+        self.assertLess(run.seconds, 5)
+        report = "\n".join(run.report(session))
+        self.assertIn("QEMU's monitor did not answer for 0.6 s", report)
+        self.assertIn("(the pcs could not be read: the QEMU monitor did not answer", report)
 
     def test_graded_icount_boot_has_a_default_budget(self):
         def spins(t):
