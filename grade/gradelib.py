@@ -351,8 +351,9 @@ class Run:
         """All INFO key=value pairs of test merged into one dict (later lines win)."""
         infos = self.infos(test)
         if not infos:
-            self._fail(f"no INFO line for {test}{self._ignored_hint()}",
-                       f"INFO lines from {test} with this run's token")
+            why = self._never_started(test) if self.lab_missing else \
+                f"no INFO line for {test}{self._ignored_hint()}"
+            self._fail(why, f"INFO lines from {test} with this run's token")
         return {k: v for d in infos for k, v in d.items()}
 
     def bench(self):

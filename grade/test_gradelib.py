@@ -772,6 +772,9 @@ class CommandLine(unittest.TestCase):
         self.assertRegex(out, r"\nother/one +FAIL")
         self.assertIn("got:      other.one never started: the boot stopped at `spinlocks is not "
                       "implemented yet: see docs/labs/3-lock.md`", out)
+        with self.assertRaises(gradelib.GradeFailure) as caught:
+            gradelib.Session(**options()).boot("other.one").info("other.one")
+        self.assertIn("other.one never started: the boot stopped at", caught.exception.got)
 
     def test_rerun_failed_with_nothing_recorded(self):
         results = ROOT / "results.json"
