@@ -57,7 +57,7 @@ def preempt(t):
     """CPU-bound threads that never yield all get equal shares of one hart (guest time)."""
     # It ends after about 0.75 s of guest time.
     run = t.boot("sched.preempt", cpus=1, icount=GUEST_TIME, extra_args="slice=1",
-                 timeout=60, guest_seconds=4)
+                 timeout=60, guest_seconds=3)
     run.expect_pass("sched.preempt")
     counts, info = spinner_counts(run)
     mean = sum(counts) / len(counts)
