@@ -317,8 +317,8 @@ class Run:
 
     def _returned(self, test, how):
         """Why death test `test` failed by returning: what the kernel printed about it, and
-        where the test is: the kernel's own file:line when its FAIL line names a line of
-        the test's file (a failed check), else the test's registration."""
+        where: the file:line of its FAIL line when that is in the test's own file (a
+        failed KCHECK), else the test's KTEST registration, found in the sources."""
         said = [self.lines[i].strip() for i, *_ in self.events(("FAIL",), test)]
         why = f"{test} returned instead of panicking ({how})"
         if said:
@@ -329,7 +329,7 @@ class Run:
         path, line, registration = found
         at = re.search(r"\((\S+):(\d+)\)$", said[0]) if said else None
         if at and Path(at.group(1)).as_posix().endswith(path):
-            return why + f"; the check that failed is at {path}:{at.group(2)}"
+            return why + f"; the kernel points at {path}:{at.group(2)}"
         return why + f"; the test is {registration} at {path}:{line}"
 
     def expect(self, regex, flags=0):

@@ -472,7 +472,7 @@ class Judging(unittest.TestCase):
     def test_death_test_whose_check_failed_names_the_check(self):
         run = self.boot("death.check")
         self.assertFails(lambda: run.expect_panic("out of memory"),
-                         "the check that failed is at kernel/tests/death_test.c:12")
+                         "the kernel points at kernel/tests/death_test.c:12")
 
     def test_guest_seconds_need_icount(self):
         with self.assertRaises(ValueError):
