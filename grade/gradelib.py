@@ -40,8 +40,8 @@ TAIL_LINES = 25
 # DEFAULT_GUEST_SECONDS unless it says guest_seconds=. Guest time is read through QEMU's
 # monitor every GUEST_POLL seconds. A boot whose guest clock stands still for
 # STALL_SECONDS of host time is stopped too, and so is one whose monitor stops
-# answering that long: QEMU 7.2 under -icount,sleep=off does both when every hart
-# waits in wfi with no timer due (a tick that is never armed again).
+# answering for that long, as QEMU 7.2 under -icount,sleep=off does once every hart
+# waits in wfi with no timer due (say, a tick handler that never arms the next tick).
 DEFAULT_GUEST_SECONDS = 5.0
 STALL_SECONDS = 3.0  # before --timeout-scale
 GUEST_POLL = 0.2
