@@ -785,6 +785,14 @@ class CommandLine(unittest.TestCase):
         self.assertEqual((data["score"], data["tests"]), (0, []))
         self.assertIn("no previous run is recorded", data["output"])
 
+    def test_rerun_failed_after_a_rename(self):
+        (ROOT / "build/grade-last.json").write_text(json.dumps({"results": {
+            "fake/exhaustion": "failed", "fake/one": "passed"}}))
+        status, out, _ = self.grade("--rerun-failed")
+        self.assertEqual(status, 0)
+        self.assertIn("nothing to run: what failed last time is not graded here: "
+                      "fake/exhaustion", out)
+
     def test_json_written_when_interrupted(self):
         results = ROOT / "results.json"
         (ROOT / "interrupt").write_text("")  # other/one raises KeyboardInterrupt
