@@ -10,6 +10,7 @@
 #   make bench      print figures (no pass/fail)
 #   make hosttest   the allocators' tests on the host (ASan, UBSan); SEED=n adds a seed
 #   make hostbench  the allocators' figures on the host
+#   make mkfstest   build mkfs (the file-system image tool) and run its tests
 
 CROSS   ?= riscv64-unknown-elf-
 CC      := $(CROSS)gcc
@@ -108,6 +109,7 @@ $(KERNEL): $(KOBJS) $(BUILD)/ksyms.S kernel/kernel.ld
 -include $(KOBJS:.o=.d)
 
 include kernel/hosttest/hosttest.mk
+include mkfs/mkfs.mk
 
 # Installs missing tools through the system package manager (or says what to install).
 tools:

@@ -4,7 +4,9 @@
                            [--timeout-scale X] [--list] [TEST ...]
 
 It picks the labs and tests to grade, builds the kernel, runs the tests through
-gradelib and prints one line per test, the score and `N passed, N failed`.
+gradelib and prints one line per test, the score and `N passed, N failed`. On a lab
+branch, a later lab whose boots all stop at the kernel's "not implemented yet" prints
+as one line. --json FILE is written however the grading ends.
 """
 
 import argparse
@@ -12,6 +14,7 @@ import json
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -88,13 +91,38 @@ def select(tests, names):
     return [t for t in tests if t.full_name in chosen]
 
 
-def write_json(path, results, seconds):
-    """Gradescope's results.json."""
-    data = {"score": sum(r.score for r in results), "execution_time": round(seconds, 2),
-            "tests": [{"name": r.test.full_name, "score": r.score, "max_score": r.test.points,
-                       "status": "passed" if r.passed else "failed", "output": r.output}
-                      for r in results]}
-    Path(path).write_text(json.dumps(data, indent=2) + "\n")
+def json_path(argv):
+    """The FILE of --json FILE in argv, found even when the rest of argv is wrong."""
+    p = _Parser(add_help=False)
+    p.add_argument("--json")
+    try:
+        return p.parse_known_args(argv)[0].json
+    except UsageError:
+        return None
+
+
+class Record:
+    """What a grading got to, for --json: the tests chosen, the results in so far, and
+    why it ended early (None if it did not)."""
+
+    def __init__(self):
+        self.tests, self.results, self.note = [], {}, None
+        self.start = time.monotonic()
+
+    def write_json(self, path):
+        """Gradescope's results.json; a test without a result counts as failed."""
+        results = [self.results.get(t.full_name) or gradelib.Result(
+                   t, False, 0.0, f"not run: {self.note or 'the grading stopped'}")
+                   for t in self.tests]
+        data = {"score": sum(r.score for r in results),
+                "execution_time": round(time.monotonic() - self.start, 2),
+                "tests": [{"name": r.test.full_name, "score": r.score,
+                           "max_score": r.test.points,
+                           "status": "passed" if r.passed else "failed", "output": r.output}
+                          for r in results]}
+        if self.note:
+            data["output"] = self.note
+        Path(path).write_text(json.dumps(data, indent=2) + "\n")
 
 
 def save_state(root, results, merge=False):
@@ -116,57 +144,122 @@ def load_state(root):
 
 def main(argv=None, **session_options):
     """Runs the grader; returns the exit status. session_options go to gradelib.Session
-    (the grader's own tests use them to fake QEMU and the build)."""
-    session = gradelib.Session(**session_options)
-    root = session.root
+    (the grader's own tests use them to fake QEMU and the build). --json FILE is
+    written whatever happens: failures, a refused command line, Ctrl-C, a grader bug."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    record = Record()
     try:
-        args = parse_args(sys.argv[1:] if argv is None else argv)
-        labs = [gradelib.load_lab(n, root) for n in
-                choose_labs(root, args.lab, everything=args.rerun_failed)]
-        tests = select([t for lab in labs for t in lab.tests], args.tests)
-        if args.rerun_failed:
-            last = load_state(root)
-            if last is None:
-                raise UsageError(f"no previous run recorded ({STATE_FILE}); "
-                                 "run without --rerun-failed first")
-            tests = [t for t in tests if last.get(t.full_name) == "failed"]
+        status = run(argv, record, gradelib.Session(**session_options))
     except (UsageError, ValueError) as e:  # ValueError: a lab file defines no proper Lab
-        print(f"grade.py: {e}", file=sys.stderr)
-        return 2
+        record.note = f"grade.py: {e}"
+        print(record.note, file=sys.stderr)
+        status = 2
+    except KeyboardInterrupt:  # run_tests has stopped every QEMU by now
+        record.note = "the grading was interrupted"
+        print(f"\n{record.note}", file=sys.stderr)
+        status = 130
+    except Exception:
+        record.note = "the grader failed:\n" + traceback.format_exc()
+        print(record.note, file=sys.stderr)
+        status = 1
+    path = json_path(argv)
+    if path and status is not None:
+        try:
+            record.write_json(path)
+        except OSError as e:
+            print(f"grade.py: cannot write {path}: {e}", file=sys.stderr)
+            status = status or 1
+    return status or 0
+
+
+def run(argv, record, session):
+    """Chooses the tests and grades them; returns the exit status (None after --list)."""
+    args = parse_args(argv)
+    root = session.root
+    labs = [gradelib.load_lab(n, root) for n in
+            choose_labs(root, args.lab, everything=args.rerun_failed)]
+    tests = select([t for lab in labs for t in lab.tests], args.tests)
+    if args.rerun_failed:
+        last = load_state(root)
+        if last is None:
+            raise UsageError(f"nothing to rerun: no previous run is recorded ({STATE_FILE} "
+                             "does not exist); run without --rerun-failed first")
+        failed = [name for name, verdict in last.items() if verdict == "failed"]
+        tests = [t for t in tests if t.full_name in failed]
+        if failed and not tests:
+            record.note = ("nothing to run: what failed last time is not graded here: "
+                           + " ".join(failed))
     if args.list:
         width = max((len(t.full_name) for t in tests), default=0)
         for t in tests:
             print(f"{t.full_name:<{width}}  {t.points:>3} points  {t.doc}".rstrip())
-        return 0
+        return None
+    record.tests = tests
     if not tests:
-        print("nothing to run: the previous run had no failures" if args.rerun_failed
-              else "nothing to run: no lab here has a grader yet")
+        record.note = record.note or ("nothing to run: the previous run had no failures"
+                                      if args.rerun_failed else
+                                      "nothing to run: no lab here has a grader yet")
+        print(record.note)
         gradelib.print_summary([])
         return 0
     session.jobs, session.timeout_scale = args.jobs, args.timeout_scale
+    return grade(session, tests, args, record)
+
+
+def later_labs(root):
+    """On a lab branch (labs/current names a lab), the labs after it in the catalog."""
+    names = catalog(root)
     try:
-        return grade(session, tests, args)
-    except KeyboardInterrupt:  # run_tests has stopped every QEMU by now
-        print("\ninterrupted", file=sys.stderr)
-        return 130
+        return set(names[names.index((root / "labs" / "current").read_text().strip()) + 1:])
+    except (OSError, ValueError):
+        return set()
 
 
-def grade(session, tests, args):
-    """Builds the kernel, runs tests, prints the summary, records the results."""
-    start = time.monotonic()
+def lab_missing_stop(results):
+    """The kernel's lab-missing line if every test in results failed in a boot that
+    stopped there (exit status 3); None otherwise."""
+    stops = [r.runs[-1] for r in results if not r.passed and r.runs]
+    if len(stops) < len(results) or not all(run.lab_missing for run in stops):
+        return None
+    return gradelib.LAB_MISSING.search(stops[0].text).group(0)
+
+
+def grade(session, tests, args, record):
+    """Builds the kernel, runs tests, prints the summary, records the results. On a lab
+    branch, a later lab whose every boot stops at the kernel's lab-missing stop prints as
+    one line once all its tests are done."""
+    width = max(len(t.full_name) for t in tests)
     if session.build():
         labs = ", ".join(dict.fromkeys(t.lab for t in tests))
         count = f"{len(tests)} test{'s' * (len(tests) != 1)}"
         print(f"grading {labs}: {count}, {min(session.jobs, len(tests))} at a time")
-        results = session.run_tests(tests)
+        later, held = later_labs(session.root), []
+
+        def arrived(result):
+            record.results[result.test.full_name] = result
+            if result.test.lab in later:
+                held.append(result)
+            else:
+                gradelib.print_result(result, width, sys.stdout)
+        results = session.run_tests(tests, on_result=arrived)
+        for lab in dict.fromkeys(r.test.lab for r in held):
+            mine = [r for r in results if r.test.lab == lab]
+            stop = lab_missing_stop(mine)
+            if stop is None:
+                for r in mine:
+                    gradelib.print_result(r, width, sys.stdout)
+                continue
+            points = sum(r.test.points for r in mine)
+            print(f"{lab}: not implemented yet on this branch, 0/{points}", flush=True)
+            for r in mine:
+                r.output = f"{lab} is not implemented yet on this branch; the kernel says: {stop}"
     else:
         why = f"the kernel does not build (`{' '.join(session.build_command)}` failed)"
         print(f"grade.py: {why}; no test was run", file=sys.stderr)
         results = [gradelib.Result(t, False, 0.0, why) for t in tests]
+        record.results = {r.test.full_name: r for r in results}
     gradelib.print_summary(results)
     save_state(session.root, results, merge=args.rerun_failed)
-    if args.json:
-        write_json(args.json, results, time.monotonic() - start)
     return 0 if all(r.passed for r in results) else 1
 
 

@@ -6,6 +6,7 @@ run.expect_panic, run.expect). The contract between kernel and grader is
 docs/protocol.md. process.py runs one QEMU; grade.py is the command line.
 """
 
+import bisect
 import concurrent.futures
 import contextlib
 import importlib.util
@@ -16,6 +17,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -25,14 +27,35 @@ from pathlib import Path
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
+from monitor import Monitor, MonitorError  # noqa: E402
 from process import MAX_CONSOLE, run_process  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEOUT = 30.0  # seconds per boot, before --timeout-scale
 TAIL_LINES = 25
 
+# Under -icount, guest time follows the instructions executed, so a budget in guest
+# seconds holds on any host: a boot that spins past it is stopped (as a timeout) after
+# its budget of guest time, however busy the host. A graded boot with icount= gets
+# DEFAULT_GUEST_SECONDS unless it says guest_seconds=. Guest time is read through QEMU's
+# monitor every GUEST_POLL seconds. A boot whose guest clock stands still for
+# STALL_SECONDS of host time is stopped too, and so is one whose monitor stops
+# answering for that long, as QEMU 7.2 under -icount,sleep=off does once every hart
+# waits in wfi with no timer due (say, a tick handler that never arms the next tick).
+DEFAULT_GUEST_SECONDS = 5.0
+STALL_SECONDS = 3.0  # before --timeout-scale
+GUEST_POLL = 0.2
+
+RAM_BASE = 0x80000000  # QEMU virt: OpenSBI is loaded here, the kernel above it
+
 EXIT_MEANING = {0: "clean shutdown", 1: "panic", 2: "a test failed",
                 3: "reached code a lab has not implemented yet"}
+EXIT_LAB_MISSING = 3
+# What kernel/lab.c prints before it exits with EXIT_LAB_MISSING.
+LAB_MISSING = re.compile(r"^(.+) is not implemented yet: see (\S+)$", re.M)
+
+# Ways a boot was stopped because it went on too long.
+TIMEOUTS = ("timeout", "guest-timeout", "stalled", "silent")
 
 
 # ---------------------------------------------------------------- registering tests
@@ -124,17 +147,57 @@ def describe_status(status):
     return f"{status} ({EXIT_MEANING.get(status, 'unknown meaning')})"
 
 
+_BANNER = re.compile(r"^OpenSBI (v\S+)\s*$")
+_QEMU_STOPPED = re.compile(r"^qemu-system-\w+: terminating on signal \d+")
+_BANNER_FIELD = re.compile(r"^[A-Z][\w ]{24,}: ")  # "Platform Name             : ..."
+BANNER_LOGO = 8  # lines of OpenSBI's logo under its version line
+
+
+def split_banner(lines):
+    """(lines before OpenSBI's banner, the banner as one line, the lines after it: the
+    kernel's). Without a banner: ([], None, lines)."""
+    start = next((i for i, line in enumerate(lines) if _BANNER.match(line)), None)
+    if start is None:
+        return [], None, lines
+    end = start + 1 + BANNER_LOGO
+    while end < len(lines) and (not lines[end].strip() or _BANNER_FIELD.match(lines[end])):
+        end += 1
+    version = _BANNER.match(lines[start]).group(1)
+    return ([line for line in lines[:start] if line.strip()],
+            f"[OpenSBI {version} banner: {end - start} lines]", lines[end:])
+
+
+def locate_test(root, test):
+    """(file, line, registration) of kernel test `suite.name`, found by its KTEST...()
+    line under root/kernel; None if there is none."""
+    suite, _, name = test.partition(".")
+    pattern = re.compile(rf"^[ \t]*(KTEST\w*\(\s*{re.escape(suite)}\s*,\s*{re.escape(name)}\s*\))",
+                         re.M)
+    for path in sorted(Path(root, "kernel").rglob("*.c")):
+        with contextlib.suppress(OSError):
+            text = path.read_text(errors="replace")
+            m = pattern.search(text)
+            if m:
+                line = text.count("\n", 0, m.start()) + 1
+                return str(path.relative_to(root)), line, m.group(1)
+    return None
+
+
 class Run:
     """One boot of the kernel: its console, its exit status, and checks on them.
-    Only KTEST lines carrying this run's token count; others are output like any."""
+    Only KTEST lines carrying this run's token count; others are output like any.
+    root: the tree booted (to find a test's source); pcs: {hart: pc} read from QEMU
+    before it was stopped for taking too long, or a string saying why there are none;
+    guest: under -icount, (guest seconds last read, budget, stall seconds)."""
 
     def __init__(self, tests, token, kargs, cpus, options, inputs, until, timeout,
-                 text, status, stopped, seconds):
+                 text, status, stopped, seconds, root=None, pcs=None, guest=None):
         self.tests, self.token, self.kargs, self.cpus = tests, token, kargs, cpus
         self.options, self.inputs, self.until, self.timeout = options, inputs, until, timeout
         self.lines = text.splitlines()
         self.text = "\n".join(self.lines)
         self.status, self.stopped, self.seconds = status, stopped, seconds
+        self.root, self.pcs, self.guest = root, pcs, guest
         self._cursor = 0
         self._events = []  # (line index, verb, subject, rest) of this run's KTEST lines
         for i, line in enumerate(self.lines):
@@ -146,7 +209,13 @@ class Run:
 
     @property
     def timed_out(self):
-        return self.stopped == "timeout"
+        return self.stopped in TIMEOUTS
+
+    @property
+    def lab_missing(self):
+        """The handout named by the kernel's lab-missing stop, if the boot ended in one."""
+        m = LAB_MISSING.search(self.text)
+        return m.group(2) if m and self.status == EXIT_LAB_MISSING else None
 
     def events(self, verbs, test=None):
         """This run's KTEST lines with these verbs, about `test` (a suite covers its tests)."""
@@ -163,10 +232,26 @@ class Run:
         raise GradeFailure(got, expected, self)
 
     def _stopped_why(self):
+        if self.stopped == "guest-timeout":
+            return (f"no end after {self.guest[1]:g} s of guest time ({self.seconds:.1f} s on "
+                    "the host): QEMU was stopped (timeout)")
+        if self.stopped == "stalled":
+            return (f"guest time stood still at {self.guest[0]:.3f} s for {self.guest[2]:g} s "
+                    "on the host (every hart waiting, no timer due): QEMU was stopped (timeout)")
+        if self.stopped == "silent":
+            return (f"QEMU's monitor did not answer for {self.guest[2]:g} s, as under -icount "
+                    "when every hart waits and no timer is due: QEMU was stopped (timeout)")
         return {"timeout": f"no end after {self.timeout:g} s: QEMU was stopped (timeout)",
                 "interrupted": "the run was interrupted",
                 "output": f"over {MAX_CONSOLE >> 20} MB of console output: QEMU was stopped",
                 "until": f"QEMU was stopped once /{self.until}/ appeared"}[self.stopped]
+
+    def _never_started(self, test):
+        """Why `test` has no START line."""
+        m = LAB_MISSING.search(self.text) if self.lab_missing else None
+        if m:
+            return f"{test} never started: the boot stopped at `{m.group(0)}`"
+        return f"{test} never started (no START line){self._ignored_hint()}"
 
     def _ignored_hint(self):
         ignored = any(_KTEST.match(l) and not l.startswith(f"KTEST {self.token} ")
@@ -192,8 +277,7 @@ class Run:
         for test in tests:
             started = self.events(("START",), test)
             if not started:
-                self._fail(f"{test} never started (no START line){self._ignored_hint()}",
-                           expected)
+                self._fail(self._never_started(test), expected)
             passed = {e[2]: e[0] for e in self.events(("PASS",), test)}
             for _, _, name, _ in started:
                 if name not in passed:
@@ -212,14 +296,17 @@ class Run:
         expected = f"START {test}, then a panic matching /{pattern}/, and exit status 1"
         started = self.events(("START",), test)
         if not started:
-            self._fail(f"{test} never started (no START line){self._ignored_hint()}", expected)
+            self._fail(self._never_started(test), expected)
         if self.events(("PASS",), test):
-            self._fail(f"{test} printed PASS, but it should have panicked", expected)
+            self._fail(self._returned(test, "it printed PASS"), expected)
         panics = [msg for i, msg in self.panics() if i > started[0][0]]
         match = next(filter(None, (re.search(pattern, msg) for msg in panics)), None)
         if not match:
             if panics:
                 self._fail(f"a panic that does not match: {panics[0]}", expected)
+            if self.events(("FAIL",), test) or self.events(("DONE",)):
+                self._fail(self._returned(test, f"exit status {describe_status(self.status)}"),
+                           expected)
             if self.stopped:
                 self._fail(self._stopped_why() + ", without a panic", expected)
             self._fail(f"no panic; exit status {describe_status(self.status)}", expected)
@@ -227,6 +314,23 @@ class Run:
             why = self._stopped_why() if self.stopped else describe_status(self.status)
             self._fail(f"the panic matched, but exit status {why}", expected)
         return match
+
+    def _returned(self, test, how):
+        """Why death test `test` failed by returning: what the kernel printed about it, and
+        where: the file:line of its FAIL line when that is in the test's own file (a
+        failed KCHECK), else the test's KTEST registration, found in the sources."""
+        said = [self.lines[i].strip() for i, *_ in self.events(("FAIL",), test)]
+        why = f"{test} returned instead of panicking ({how})"
+        if said:
+            why += f"; the kernel printed: {said[0]}"
+        found = locate_test(self.root, test) if self.root else None
+        if not found:
+            return why + f"; no KTEST registration of {test} was found under kernel/"
+        path, line, registration = found
+        at = re.search(r"\((\S+):(\d+)\)$", said[0]) if said else None
+        if at and Path(at.group(1)).as_posix().endswith(path):
+            return why + f"; the kernel points at {path}:{at.group(2)}"
+        return why + f"; the test is {registration} at {path}:{line}"
 
     def expect(self, regex, flags=0):
         """The next match of regex on the console after the previous expect's match."""
@@ -247,8 +351,9 @@ class Run:
         """All INFO key=value pairs of test merged into one dict (later lines win)."""
         infos = self.infos(test)
         if not infos:
-            self._fail(f"no INFO line for {test}{self._ignored_hint()}",
-                       f"INFO lines from {test} with this run's token")
+            why = self._never_started(test) if self.lab_missing else \
+                f"no INFO line for {test}{self._ignored_hint()}"
+            self._fail(why, f"INFO lines from {test} with this run's token")
         return {k: v for d in infos for k, v in d.items()}
 
     def bench(self):
@@ -263,14 +368,25 @@ class Run:
             words.append(f"QEMUEXTRA={_quote(shlex.join(self.options))}")
         return " ".join(words)
 
-    def report(self, symbolize):
-        """Lines telling what this run did: console tail, backtrace, how to rerun it."""
-        tail = self.lines[-TAIL_LINES:]
+    def report(self, session):
+        """Lines telling what this run did: the kernel's console lines (OpenSBI's banner
+        as one line), where the harts were if it hung, backtrace, how to rerun it."""
+        before, banner, kernel = split_banner(
+            [line for line in self.lines if not _QEMU_STOPPED.match(line)])
+        tail = kernel[-TAIL_LINES:]
+        if len(tail) == len(kernel):  # the whole console fits: show where it starts
+            tail = before + ([banner] if banner else []) + tail
         end = self._stopped_why() if self.stopped else \
             f"exit status {describe_status(self.status)}"
-        out = [f"console (last {len(tail)} of {len(self.lines)} lines; {end}):"]
+        out = [f"console (last {min(len(kernel), TAIL_LINES)} of {len(kernel)} kernel lines; "
+               f"{end}):"]
         out += [f"  | {line}" for line in tail]
-        frames = symbolize([l for l in self.lines if _FRAME.match(l)])
+        if self.pcs is not None:
+            out += ["where the harts were when QEMU was stopped:"]
+            out += [f"  {line}" for line in session.where(self.pcs)]
+            last = next((line for line in reversed(kernel) if line.strip()), None)
+            out += [f"  last kernel line: {last.strip() if last else '(none)'}"]
+        frames = session.symbolize([l for l in self.lines if _FRAME.match(l)])
         if frames:
             out += ["backtrace:"] + [f"  {f}" for f in frames]
         out += ["reproduce this boot:", f"  {self.reproduce()}"]
@@ -287,7 +403,10 @@ class Context:
         self.session, self.test, self.runs = session, test, []
 
     def boot(self, tests, **options):
-        """Session.boot, keeping the run so that a failure can show it."""
+        """Session.boot, keeping the run so that a failure can show it. Under -icount a
+        graded boot has a budget of guest time (DEFAULT_GUEST_SECONDS unless given)."""
+        if options.get("icount") is not None:
+            options.setdefault("guest_seconds", DEFAULT_GUEST_SECONDS)
         run = self.session.boot(tests, **options)
         self.runs.append(run)
         return run
@@ -305,8 +424,9 @@ class Context:
 class Result:
     """How one test went; output explains a failure."""
 
-    def __init__(self, test, passed, seconds, output):
+    def __init__(self, test, passed, seconds, output, runs=()):
         self.test, self.passed, self.seconds, self.output = test, passed, seconds, output
+        self.runs = list(runs)  # the boots the test made
 
     @property
     def score(self):
@@ -354,22 +474,27 @@ class Session:
 
     def __init__(self, root=ROOT, qemu_command=None, jobs=None, timeout_scale=1.0,
                  build_command=("make", "-s", "kernel"),
-                 addr2line="riscv64-unknown-elf-addr2line"):
+                 addr2line="riscv64-unknown-elf-addr2line", nm="riscv64-unknown-elf-nm"):
         self.root = Path(root)
         self.kernel = self.root / "build" / "kernel.elf"
         self.qemu_command = qemu_command or make_print_qemu(self.root)
         self.jobs = jobs or os.cpu_count() or 1
         self.timeout_scale = timeout_scale
         self.build_command = list(build_command)
-        self.addr2line = addr2line
+        self.addr2line, self.nm = addr2line, nm
         self.cancel = threading.Event()
         self.cores = _Cores(os.cpu_count() or 1)
         self._qemu = {}
+        self._symbols = None
         self._lock = threading.Lock()
 
     def build(self):
         """Builds the kernel; True if it built."""
-        return subprocess.run(self.build_command, cwd=self.root).returncode == 0
+        try:
+            return subprocess.run(self.build_command, cwd=self.root).returncode == 0
+        except OSError as e:
+            print(f"grade.py: cannot run {self.build_command[0]}: {e}", file=sys.stderr)
+            return False
 
     def qemu_base(self, cpus):
         """The QEMU command for this many harts, without -append (asked once per count)."""
@@ -379,11 +504,17 @@ class Session:
             return list(self._qemu[cpus])
 
     def boot(self, tests, cpus=1, icount=None, timeout=None, extra_args="", qemu_extra=(),
-             input=(), until=None):
+             input=(), until=None, guest_seconds=None):
         """Boots the kernel once to run kernel tests `tests` (an id or a list of ids) and
         returns the Run. icount: "shift=3" or 3 (guest time from instruction counts);
-        input: (regex, bytes) pairs typed once regex appears; until: stop QEMU once this
-        regex appears on the console (the run then has no exit status)."""
+        timeout: host seconds (before --timeout-scale); guest_seconds: with icount, stop
+        QEMU once guest time passes this; input: (regex, bytes) pairs typed once regex
+        appears; until: stop QEMU once this regex appears on the console (the run then
+        has no exit status). Stopped for taking too long, QEMU is first asked where its
+        harts are (run.pcs), through the monitor every boot has."""
+        if guest_seconds is not None and icount is None:
+            raise ValueError("guest_seconds needs icount: without -icount guest time "
+                             "follows the host's clock")
         ids = [tests] if isinstance(tests, str) else list(tests)
         token = secrets.token_hex(8)
         kargs = " ".join(filter(None, [f"test={','.join(ids)}", f"token={token}", extra_args]))
@@ -391,16 +522,83 @@ class Session:
             ["-icount", f"shift={icount}" if isinstance(icount, int) else icount]
         options += shlex.split(qemu_extra) if isinstance(qemu_extra, str) else list(qemu_extra)
         seconds = (timeout or DEFAULT_TIMEOUT) * self.timeout_scale
-        command = self.qemu_base(cpus) + ["-append", kargs] + options
-        # With -icount QEMU runs every hart on one host thread.
-        with self.cores.hold(1 if icount is not None else cpus):
-            if self.cancel.is_set():
-                raise GradeFailure("the run was interrupted")
-            try:
-                result = run_process(command, seconds, input, until, self.cancel, self.root)
-            except OSError as e:
-                raise GradeFailure(f"QEMU did not start: {e}", f"to run {shlex.join(command)}")
-        return Run(ids, token, kargs, cpus, options, list(input), until, seconds, *result)
+        with tempfile.TemporaryDirectory(prefix="sprout-qemu-") as tmp:
+            monitor = Monitor(Path(tmp) / "monitor")
+            command = self.qemu_base(cpus) + ["-append", kargs] + options + \
+                ["-monitor", f"unix:{monitor.path},server,nowait"]
+            watch = None if icount is None else \
+                _GuestWatch(monitor, guest_seconds, STALL_SECONDS * self.timeout_scale)
+            hang = {}
+
+            def ask_where(reason):
+                try:
+                    hang["pcs"] = monitor.pcs()
+                except MonitorError as e:
+                    hang["pcs"] = str(e)
+            # With -icount QEMU runs every hart on one host thread.
+            with self.cores.hold(1 if icount is not None else cpus):
+                if self.cancel.is_set():
+                    raise GradeFailure("the run was interrupted")
+                try:
+                    result = run_process(command, seconds, input, until, self.cancel,
+                                         self.root, watch, ask_where)
+                except OSError as e:
+                    raise GradeFailure(f"QEMU did not start: {e}",
+                                       f"to run {shlex.join(command)}")
+                finally:
+                    monitor.close()
+        guest = watch and (watch.seconds or 0.0, guest_seconds, watch.stall)
+        return Run(ids, token, kargs, cpus, options, list(input), until, seconds, *result,
+                   root=self.root, pcs=hang.get("pcs"), guest=guest)
+
+    def _kernel_symbols(self):
+        """[(address, nm type, name)] of the kernel, sorted; read once with nm."""
+        with self._lock:
+            if self._symbols is None:
+                self._symbols = []
+                with contextlib.suppress(OSError, subprocess.SubprocessError):
+                    out = subprocess.run([self.nm, "-n", str(self.kernel)], capture_output=True,
+                                         text=True, timeout=20).stdout
+                    for m in re.finditer(r"^([0-9a-fA-F]+) (\w) (\S+)$", out, re.M):
+                        self._symbols.append((int(m.group(1), 16), m.group(2), m.group(3)))
+            return self._symbols
+
+    def where(self, pcs):
+        """`hart N: pc 0x... function+0xoffset (file:line)` for each hart of {hart: pc}
+        (from QEMU's monitor), or one line saying why the pcs could not be read."""
+        if isinstance(pcs, str):
+            return [f"(the pcs could not be read: {pcs})"]
+        symbols = self._kernel_symbols()
+        addresses = [a for a, _, _ in symbols]
+        places = {}
+        for hart, pc in sorted(pcs.items()):
+            i = bisect.bisect_right(addresses, pc) - 1
+            if not symbols:
+                places[hart] = f"({self.nm} or {self.kernel.name} missing: no function)"
+            elif i < 0 and pc < RAM_BASE:
+                places[hart] = "(QEMU's boot ROM: the firmware has not run yet)"
+            elif i < 0:
+                places[hart] = "(OpenSBI: a hart the kernel has not started, or an SBI call)"
+            elif symbols[i][1] not in "tTwW":
+                places[hart] = f"(not kernel code: after {symbols[i][2]})"
+            else:
+                places[hart] = f"{symbols[i][2]}+{pc - addresses[i]:#x}"
+        lines = self._lines_of([pc for hart, pc in sorted(pcs.items())
+                                if not places[hart].startswith("(")])
+        return [f"hart {hart}: pc {pc:#x} {places[hart]}" + lines.get(pc, "")
+                for hart, pc in sorted(pcs.items())]
+
+    def _lines_of(self, pcs):
+        """{pc: " (file:line)"} from addr2line, for those it knows."""
+        if not pcs or not shutil.which(self.addr2line):
+            return {}
+        try:
+            out = subprocess.run([self.addr2line, "-e", str(self.kernel)] + [hex(p) for p in pcs],
+                                 capture_output=True, text=True, timeout=10).stdout.splitlines()
+        except (OSError, subprocess.SubprocessError):
+            return {}
+        return {pc: f" ({line.replace(f'{self.root}/', '')})"
+                for pc, line in zip(pcs, out) if not line.startswith("??")}
 
     def symbolize(self, frames):
         """File and line of each `#N 0x...` backtrace line, through addr2line."""
@@ -427,7 +625,7 @@ class Session:
         ctx, start = Context(self, test), time.monotonic()
         try:
             test.func(ctx)
-            return Result(test, True, time.monotonic() - start, "")
+            return Result(test, True, time.monotonic() - start, "", ctx.runs)
         except (GradeFailure, AssertionError) as e:
             got = getattr(e, "got", None) or str(e) or "an assertion failed"
             lines = ([f"expected: {e.expected}"] if getattr(e, "expected", None) else [])
@@ -437,28 +635,58 @@ class Session:
             lines = ["the test raised an error:"] + traceback.format_exc().rstrip().splitlines()
             run = ctx.runs[-1] if ctx.runs else None
         if run is not None:
-            lines += run.report(self.symbolize)
+            lines += run.report(self)
         lines += ["rerun this graded test:", f"  make grade LAB={test.lab} TEST={test.name}"]
-        return Result(test, False, time.monotonic() - start, "\n".join(lines))
+        return Result(test, False, time.monotonic() - start, "\n".join(lines), ctx.runs)
 
-    def run_tests(self, tests, out=None):
-        """Runs tests in parallel, printing each as it ends; returns the Results in the
-        order of tests. On Ctrl-C, stops every QEMU before passing the interrupt on."""
-        out = out or sys.stdout
+    def run_tests(self, tests, out=None, on_result=None):
+        """Runs tests in parallel, passing each Result to on_result as it ends (default:
+        print it); returns the Results in the order of tests. On Ctrl-C, stops every
+        QEMU before passing the interrupt on."""
         width = max((len(t.full_name) for t in tests), default=0)
+        on_result = on_result or (lambda result: print_result(result, width, out or sys.stdout))
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs)
         futures = {pool.submit(self.run_one, t): i for i, t in enumerate(tests)}
         results = [None] * len(tests)
         try:
             for future in concurrent.futures.as_completed(futures):
                 result = results[futures[future]] = future.result()
-                print_result(result, width, out)
+                on_result(result)
         except KeyboardInterrupt:
             self.cancel.set()  # running boots see it within POLL and kill their QEMU
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown()
         return results
+
+
+class _GuestWatch:
+    """Watches guest time under -icount (process.run_process's watch): every GUEST_POLL
+    seconds it reads the guest clock through the monitor, and asks to stop QEMU once the
+    clock passes `budget` guest seconds ("guest-timeout"), or has stood still for `stall`
+    host seconds ("stalled"), or the monitor has not answered for that long ("silent")."""
+
+    def __init__(self, monitor, budget, stall):
+        self.monitor, self.budget, self.stall = monitor, budget, stall
+        self.seconds = None  # the guest time last read
+        self._next = 0.0  # host time of the next reading
+        self._moved = self._heard = time.monotonic()  # guest time last moved; last answer
+
+    def __call__(self):
+        now = time.monotonic()
+        if now < self._next:
+            return None
+        self._next = now + GUEST_POLL
+        try:
+            guest = self.monitor.guest_seconds()
+        except MonitorError:
+            return "silent" if time.monotonic() - self._heard > self.stall else None
+        self._heard = now
+        if guest != self.seconds:
+            self.seconds, self._moved = guest, now
+        if self.budget is not None and guest > self.budget:
+            return "guest-timeout"
+        return "stalled" if now - self._moved > self.stall else None
 
 
 # ---------------------------------------------------------------- reporting

@@ -155,7 +155,7 @@ def page_caches(t):
 
 
 @lab.test(points=5)
-def statistics(t):
+def stats(t):
     """The free blocks by order, as printed, add up to the free pages."""
     run = t.boot("buddy.stats")
     run.expect_pass("buddy.stats")

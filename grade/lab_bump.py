@@ -27,7 +27,7 @@ def disjoint(t):
 
 
 @lab.test(points=10)
-def statistics(t):
+def stats(t):
     """used + left is the size of the run; calls and padding are counted."""
     run = t.boot("bump.stats")
     run.expect_pass("bump.stats")
@@ -44,7 +44,7 @@ def fill(t):
 
 
 @lab.test(points=10)
-def exhaustion(t):
+def exhaust(t):
     """Running out panics naming the request and what is left."""
     run = t.boot("bump.exhaust")
     left = int(run.info("bump.exhaust")["left"])
@@ -62,13 +62,13 @@ def overflow(t):
 
 
 @lab.test(points=5)
-def huge_alignment(t):
+def huge_align(t):
     """Rounding up to 2^63 is out of memory, not a block past the end."""
     t.boot("bump.huge_align").expect_panic(r"boot_alloc: out of memory: 16 bytes")
 
 
 @lab.test(points=5)
-def bad_alignment(t):
+def bad_align(t):
     """An alignment that is not a power of two is refused by name."""
     t.boot("bump.bad_align").expect_panic(r"alignment 24 is not a power of two")
 

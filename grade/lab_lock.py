@@ -67,7 +67,7 @@ def owner(t):
 
 
 @lab.test(points=15)
-def timer_handler(t):
+def timer(t):
     """A timer handler that takes a lock the interrupted code also takes does not
     deadlock, on every hart."""
     run = t.boot("lock.timer", cpus=PARALLEL, timeout=60)
@@ -79,7 +79,7 @@ def timer_handler(t):
 
 
 @lab.test(points=10)
-def statistics(t):
+def stats(t):
     """Acquisitions, contended acquisitions and spins are counted, and printed."""
     run = t.boot("lock.stats", cpus=PARALLEL)
     run.expect_pass("lock.stats")
@@ -140,7 +140,7 @@ def deadlock(t):
 
 
 @lab.test(points=15)
-def lock_order(t):
+def order(t):
     """Two classes taken in both orders on one hart are reported, with both orders and
     their sites, although this run could not deadlock."""
     m = t.boot("lock.order", cpus=PARALLEL).expect_panic(
@@ -153,7 +153,7 @@ def lock_order(t):
 
 
 @lab.test(points=10)
-def lock_order_chain(t):
+def order_chain(t):
     """An inversion through a third class, learned on another hart, is reported too."""
     run = t.boot("lock.order_chain", cpus=PARALLEL)
     learner = run.info("lock.order_chain")["learner"]
@@ -175,7 +175,7 @@ def assert_held(t):
 
 
 @lab.test(points=5)
-def interrupts_turned_on(t):
+def irq_enabled_inside(t):
     """Turning interrupts on while a lock is held is reported at the release."""
     t.boot("lock.irq_enabled_inside", cpus=PARALLEL).expect_panic(
         r"irq_pop: interrupts are on at depth 1")

@@ -95,11 +95,15 @@ def _type_inputs(proc, pending, text, pos):
     return pos
 
 
-def run_process(command, timeout, inputs=(), until=None, cancel=None, cwd=None):
+def run_process(command, timeout, inputs=(), until=None, cancel=None, cwd=None,
+                watch=None, before_kill=None):
     """Runs command in a process group of its own until it exits, `until` appears on its
     output, the timeout passes or `cancel` is set. Each (regex, bytes) of inputs is
     written to its stdin once the regex appears (after the previous input's match).
-    Returns (text, exit status or None, why it was stopped or None, seconds)."""
+    watch(), if given, is called every POLL or so while it runs and may return a reason
+    to stop it (a string); before_kill(reason) is called while the process still runs,
+    when it is stopped for any reason but `until` or `interrupted` (to ask it where it
+    was). Returns (text, exit status or None, why it was stopped or None, seconds)."""
     start = time.monotonic()
     proc = subprocess.Popen(command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
@@ -122,7 +126,11 @@ def run_process(command, timeout, inputs=(), until=None, cancel=None, cwd=None):
                 stopped = "timeout"
             elif seen > MAX_CONSOLE:
                 stopped = "output"
+            elif watch is not None:
+                stopped = watch()
             if stopped:
+                if before_kill is not None and stopped not in ("until", "interrupted"):
+                    before_kill(stopped)
                 break
             if console.closed:  # QEMU is exiting: its status comes in a moment
                 time.sleep(0.005)

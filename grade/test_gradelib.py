@@ -2,14 +2,20 @@
 
 The fake QEMU is a small Python script that acts out the kernel test named in its
 `-append test=...` argument (pass, fail, panic, hang, ignore SIGTERM, echo input...),
-run in a throwaway tree with its own lab catalog and lab files.
+run in a throwaway tree with its own lab catalog and lab files. With `fakemon=1` on its
+kernel command line it also answers on the monitor socket the grader gives it, as
+QEMU 7.2's human monitor does. The tests in RealQemu boot the real kernel
+(build/kernel.elf) and are skipped where QEMU or the kernel is missing.
 Run: python3 -m unittest discover -s grade -p 'test_*.py'
 """
 
 import contextlib
+import inspect
 import io
 import json
 import os
+import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -24,12 +30,41 @@ import gradelib  # noqa: E402
 import process  # noqa: E402
 
 FAKE_QEMU = r'''
-import os, signal, sys, time
+import os, signal, socket, sys, threading, time
 words = dict(w.split("=", 1) for w in sys.argv[sys.argv.index("-append") + 1].split())
 token, test = words.get("token", "-"), words.get("test", "")
 if "pidfile" in words:
     with open(words["pidfile"], "w") as f:
         f.write(str(os.getpid()))
+
+def monitor(path):
+    """QEMU's human monitor: a greeting, each command echoed with terminal escapes, its
+    answer, a prompt. pcs=0x..,0x.. are the harts' pcs; guest time runs guestrate
+    times as fast as the host's clock (0: it stands still). fakemon=silent: a monitor
+    that never answers, as QEMU's under -icount when no timer is due."""
+    pcs = [int(pc, 16) for pc in words.get("pcs", "0x80202010").split(",")]
+    rate, start = float(words.get("guestrate", "0")), time.monotonic()
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(path)
+    server.listen(1)
+    def serve():
+        conn, _ = server.accept()
+        if words["fakemon"] == "silent":
+            time.sleep(1000)
+        conn.sendall(b"QEMU 7.2.0 monitor - type 'help' for more information\r\n(qemu) ")
+        for line in conn.makefile("rb"):
+            command, answer = line.decode().strip(), ""
+            if command == "info registers -a":
+                answer = "".join(f"\r\nCPU#{i}\r\n V      =   0\r\n pc       {pc:016x}\r\n"
+                                 f" mhartid  {i:016x}\r\n" for i, pc in enumerate(pcs))
+            elif command.startswith("xp "):
+                mtime = int((time.monotonic() - start) * rate * 10_000_000)
+                answer = f"000000000200bff8: 0x{mtime:016x}\r\n"
+            conn.sendall(f"{command[:1]}\x1b[K\x1b[D{command}\x1b[K\r\n{answer}(qemu) ".encode())
+    threading.Thread(target=serve, daemon=True).start()
+
+if words.get("fakemon") in ("1", "silent"):
+    monitor(sys.argv[sys.argv.index("-monitor") + 1].split(",")[0][len("unix:"):])
 
 def say(*lines):
     for line in lines:
@@ -95,6 +130,26 @@ def death_other():
 def death_passes():
     passing("death.passes"); done(); return 0
 
+def death_returns():  # what kernel/ktest.c prints when a death test returns
+    k("START", "death.returns")
+    k("FAIL", "death.returns: expected a panic, but the test returned (kernel/ktest.c:187)")
+    done(0, 1); return 2
+
+def death_check():  # a check in the test itself failed
+    k("START", "death.check")
+    k("FAIL", "death.check: the pool was not empty (kernel/tests/death_test.c:12)")
+    done(0, 1); return 2
+
+def other_one():  # unimplemented while labs/stub-other exists (the fake runs in the tree)
+    if os.path.exists("labs/stub-other"):
+        say("", "spinlocks is not implemented yet: see docs/labs/3-lock.md",
+            "(reached from spin_lock+0x10)")
+        return 3
+    passing("other.one"); done(); return 0
+
+def chatty():  # more kernel lines than the tail shows
+    say(*(f"line {i}" for i in range(40))); k("START", "chatty"); return 2
+
 def hang():
     k("START", "hang"); time.sleep(1000)
 
@@ -126,17 +181,97 @@ def echo():
 def until():
     say("sprout: ready"); time.sleep(1000)
 
+say("", "OpenSBI v1.1", *(f"  (logo line {i})" for i in range(8)), "",
+    "Platform Name             : fake", "Boot HART ID              : 0", "")
 say("sprout: fake QEMU", "args: " + " ".join(sys.argv[1:]))
 sys.exit(globals()[test.replace(".", "_")]())
 '''
 
+# What QEMU 7.2 with its OpenSBI 1.1 printed before the kernel's first line.
+REAL_BANNER = """
+OpenSBI v1.1
+   ____                    _____ ____ _____
+  / __ \\                  / ____|  _ \\_   _|
+ | |  | |_ __   ___ _ __ | (___ | |_) || |
+ | |  | | '_ \\ / _ \\ '_ \\ \\___ \\|  _ < | |
+ | |__| | |_) |  __/ | | |____) | |_) || |_
+  \\____/| .__/ \\___|_| |_|_____/|____/_____|
+        | |
+        |_|
+
+Platform Name             : riscv-virtio,qemu
+Platform Features         : medeleg
+Platform HART Count       : 1
+Platform IPI Device       : aclint-mswi
+Platform Timer Device     : aclint-mtimer @ 10000000Hz
+Platform Console Device   : uart8250
+Platform HSM Device       : ---
+Platform Reboot Device    : sifive_test
+Platform Shutdown Device  : sifive_test
+Firmware Base             : 0x80000000
+Firmware Size             : 288 KB
+Runtime SBI Version       : 1.0
+
+Domain0 Name              : root
+Domain0 Boot HART         : 0
+Domain0 HARTs             : 0*
+Domain0 Region00          : 0x0000000002000000-0x000000000200ffff (I)
+Domain0 Region01          : 0x0000000080000000-0x000000008007ffff ()
+Domain0 Region02          : 0x0000000000000000-0xffffffffffffffff (R,W,X)
+Domain0 Next Address      : 0x0000000080200000
+Domain0 Next Arg1         : 0x0000000087e00000
+Domain0 Next Mode         : S-mode
+Domain0 SysReset          : yes
+
+Boot HART ID              : 0
+Boot HART Domain          : root
+Boot HART Priv Version    : v1.12
+Boot HART Base ISA        : rv64imafdch
+Boot HART ISA Extensions  : time,sstc
+Boot HART PMP Count       : 16
+Boot HART PMP Granularity : 4
+Boot HART PMP Address Bits: 54
+Boot HART MHPM Count      : 16
+Boot HART MIDELEG         : 0x0000000000001666
+Boot HART MEDELEG         : 0x0000000000f0b509
+
+sprout: booting on hart 0, 1 hart, 128 MiB RAM at 0x0000000080000000
+"""
+
 FAKE_ADDR2LINE = r'''
 import sys
 from pathlib import Path
-root = Path(sys.argv[sys.argv.index("-e") + 1]).parent.parent
-print(f"boot_alloc at {root}/kernel/mm/bump.c:44 (for {sys.argv[-1]})")
-print(f" (inlined by) test_bump at {root}/kernel/tests/bump_test.c:9")
+e = sys.argv.index("-e")
+root = Path(sys.argv[e + 1]).parent.parent
+if "-f" in sys.argv:  # a backtrace frame: function, file and line, inlining
+    print(f"boot_alloc at {root}/kernel/mm/bump.c:44 (for {sys.argv[-1]})")
+    print(f" (inlined by) test_bump at {root}/kernel/tests/bump_test.c:9")
+else:  # pcs: file:line of each
+    for pc in sys.argv[e + 2:]:
+        print(f"{root}/kernel/spin.c:{int(pc, 16) & 0xff}")
 '''
+
+FAKE_NM = r'''
+print("0000000080200000 T _start")
+print("0000000080201000 T boot_alloc")
+print("0000000080202000 t spin_forever")
+print("0000000080203000 R kernel_text_end")
+'''
+
+DEATH_TEST_C = """/* The fake tree's death tests, for locate_test(). */
+#include "ktest.h"
+
+KTEST_DEATH(death, returns)
+{
+}
+
+KTEST_DEATH(death, check)
+{
+\tint left = 1;
+\t(void)left;
+\tKCHECK(left == 0, "the pool was not empty");
+}
+"""
 
 LAB_FAKE = r'''
 from gradelib import Lab
@@ -163,7 +298,9 @@ lab = Lab("other")
 
 @lab.test(points=1)
 def one(t):
-    t.boot("ok.one").expect_pass("ok.one")
+    if (t.session.root / "interrupt").exists():
+        raise KeyboardInterrupt
+    t.boot("other.one").expect_pass("other.one")
 '''
 
 CATALOG = {"labs": [{"number": 1, "name": "fake", "title": "f", "handout": "x"},
@@ -176,14 +313,15 @@ ROOT = None
 def setUpModule():
     global ROOT
     ROOT = Path(tempfile.mkdtemp(prefix="sprout-grade-test-"))
-    for path, text in {"fakeqemu.py": FAKE_QEMU, "fake-addr2line": FAKE_ADDR2LINE,
-                       "grade/lab_fake.py": LAB_FAKE, "grade/lab_other.py": LAB_OTHER,
-                       "labs/labs.json": json.dumps(CATALOG), "build/kernel.elf": ""}.items():
+    for path, text in {"fakeqemu.py": FAKE_QEMU, "grade/lab_fake.py": LAB_FAKE,
+                       "grade/lab_other.py": LAB_OTHER, "labs/labs.json": json.dumps(CATALOG),
+                       "build/kernel.elf": "", "kernel/tests/death_test.c": DEATH_TEST_C,
+                       "fake-addr2line": f"#!{sys.executable}\n" + FAKE_ADDR2LINE,
+                       "fake-nm": f"#!{sys.executable}\n" + FAKE_NM}.items():
         (ROOT / path).parent.mkdir(parents=True, exist_ok=True)
         (ROOT / path).write_text(text)
-    a2l = ROOT / "fake-addr2line"
-    a2l.write_text(f"#!{sys.executable}\n" + FAKE_ADDR2LINE)
-    a2l.chmod(0o755)
+    for tool in ("fake-addr2line", "fake-nm"):
+        (ROOT / tool).chmod(0o755)
 
 
 def tearDownModule():
@@ -196,9 +334,9 @@ def fake_qemu(cpus):
 
 
 def options(**extra):
-    """Session options that put the fakes in place of QEMU, make and addr2line."""
+    """Session options that put the fakes in place of QEMU, make, addr2line and nm."""
     return {"root": ROOT, "qemu_command": fake_qemu, "build_command": ["true"],
-            "addr2line": str(ROOT / "fake-addr2line"), **extra}
+            "addr2line": str(ROOT / "fake-addr2line"), "nm": str(ROOT / "fake-nm"), **extra}
 
 
 def eventually(check, *args):
@@ -274,7 +412,7 @@ class Judging(unittest.TestCase):
         run = self.boot("ok.one", cpus=2, icount=3, qemu_extra=["-d", "guest_errors"],
                         extra_args="hz=100")
         run.expect(r"^args: -smp 2 -append test=ok.one token=\w+ hz=100 "
-                   r"-icount shift=3 -d guest_errors$")
+                   r"-icount shift=3 -d guest_errors -monitor unix:\S+,server,nowait$")
         self.assertEqual(run.reproduce(),
                          f"make qemu CPUS=2 KARGS='test=ok.one token={run.token} hz=100' "
                          "QEMUEXTRA='-icount shift=3 -d guest_errors'")
@@ -322,6 +460,23 @@ class Judging(unittest.TestCase):
     def test_death_test_must_not_pass(self):
         run = self.boot("death.passes")
         self.assertFails(lambda: run.expect_panic("out of memory"), "printed PASS")
+
+    def test_death_test_that_returns_names_its_source(self):
+        run = self.boot("death.returns")
+        self.assertFails(lambda: run.expect_panic("out of memory"),
+                         "death.returns returned instead of panicking (exit status 2",
+                         "the kernel printed: KTEST", "expected a panic, but the test returned",
+                         "the test is KTEST_DEATH(death, returns) at "
+                         "kernel/tests/death_test.c:4")
+
+    def test_death_test_whose_check_failed_names_the_check(self):
+        run = self.boot("death.check")
+        self.assertFails(lambda: run.expect_panic("out of memory"),
+                         "the kernel points at kernel/tests/death_test.c:12")
+
+    def test_guest_seconds_need_icount(self):
+        with self.assertRaises(ValueError):
+            self.boot("ok.one", guest_seconds=1)
 
     def test_expect_is_ordered(self):
         run = self.boot("ok.one")
@@ -402,6 +557,74 @@ class Processes(unittest.TestCase):
         self.assertTrue(gone(int(pidfile.read_text())))
 
 
+class Hangs(unittest.TestCase):
+    """A boot that takes too long: where its harts were, and guest-time budgets."""
+
+    def run_lab(self, body, **session_options):
+        lab = gradelib.Lab("fake")
+        lab.test(points=4)(body)
+        result, = gradelib.Session(**options(**session_options)).run_tests(lab.tests,
+                                                                           io.StringIO())
+        return result
+
+    def test_hang_report(self):
+        def hangs(t):
+            t.boot("hang", timeout=0.5, extra_args="fakemon=1 "
+                   "pcs=0x80202010,0x1000,0x80203008,0x80009b04").expect_pass()
+        output = self.run_lab(hangs).output
+        report = output[output.index("where the harts were"):].splitlines()
+        self.assertEqual(report[:6], [
+            "where the harts were when QEMU was stopped:",
+            "  hart 0: pc 0x80202010 spin_forever+0x10 (kernel/spin.c:16)",
+            "  hart 1: pc 0x1000 (QEMU's boot ROM: the firmware has not run yet)",
+            "  hart 2: pc 0x80203008 (not kernel code: after kernel_text_end)",
+            "  hart 3: pc 0x80009b04 (OpenSBI: a hart the kernel has not started, or an SBI call)",
+            report[5]])
+        self.assertRegex(report[5], r"^  last kernel line: KTEST [0-9a-f]{16} START hang$")
+
+    def test_hang_report_without_monitor(self):
+        def hangs(t):
+            t.boot("hang", timeout=0.5).expect_pass()
+        self.assertIn("(the pcs could not be read: no QEMU monitor at", self.run_lab(hangs).output)
+
+    def test_guest_budget_stops_a_spinning_boot(self):
+        # Guest time runs 10 times as fast as the host's: 2 s of it take 0.2 s.
+        run = gradelib.Session(**options()).boot(
+            "hang", icount="shift=3", guest_seconds=2, timeout=30,
+            extra_args="fakemon=1 guestrate=10")
+        self.assertEqual(run.stopped, "guest-timeout")
+        self.assertTrue(run.timed_out)
+        self.assertLess(run.seconds, 2)
+        self.assertEqual(run.pcs, {0: 0x80202010})
+        with self.assertRaises(gradelib.GradeFailure) as caught:
+            run.expect_pass()
+        self.assertIn("no end after 2 s of guest time", caught.exception.got)
+
+    def test_stalled_guest_clock_stops_the_boot(self):
+        session = gradelib.Session(**options(timeout_scale=0.2))  # stalled after 0.6 s
+        run = session.boot("hang", icount=3, timeout=60, extra_args="fakemon=1 guestrate=0")
+        self.assertEqual(run.stopped, "stalled")
+        self.assertLess(run.seconds, 3)
+        self.assertIn("guest time stood still", run.report(session)[0])
+
+    def test_silent_monitor_stops_the_boot(self):
+        session = gradelib.Session(**options(timeout_scale=0.2))  # silent after 0.6 s
+        run = session.boot("hang", icount=3, timeout=60, extra_args="fakemon=silent")
+        self.assertEqual(run.stopped, "silent")
+        self.assertLess(run.seconds, 5)
+        report = "\n".join(run.report(session))
+        self.assertIn("QEMU's monitor did not answer for 0.6 s", report)
+        self.assertIn("(the pcs could not be read: the QEMU monitor did not answer", report)
+
+    def test_graded_icount_boot_has_a_default_budget(self):
+        def spins(t):
+            t.boot("hang", icount=3, timeout=60, extra_args="fakemon=1 guestrate=50").expect_pass()
+        result = self.run_lab(spins)
+        self.assertIn(f"no end after {gradelib.DEFAULT_GUEST_SECONDS:g} s of guest time",
+                      result.output)
+        self.assertLess(result.seconds, 5)
+
+
 class Reporting(unittest.TestCase):
     """What a failure shows: expectation, console tail, backtrace, reproduce commands."""
 
@@ -427,6 +650,32 @@ class Reporting(unittest.TestCase):
             self.assertIn(text, result.output)
             self.assertIn(text, printed)
 
+    def test_console_starts_at_the_kernel(self):
+        def fails(t):
+            t.boot("bad.fail").expect_pass()
+        result, _ = self.run_lab(fails)
+        lines = result.output.splitlines()
+        start = lines.index("  | [OpenSBI v1.1 banner: 13 lines]")
+        self.assertEqual(lines[start - 1][:30], "console (last 5 of 5 kernel li")
+        self.assertEqual(lines[start + 1], "  | sprout: fake QEMU")
+        self.assertNotIn("logo", result.output)
+
+    def test_long_console_shows_the_last_kernel_lines(self):
+        def chatty(t):
+            t.boot("chatty").expect_pass()
+        result, _ = self.run_lab(chatty)
+        self.assertIn("console (last 25 of 43 kernel lines; exit status 2", result.output)
+        self.assertNotIn("OpenSBI", result.output)
+        self.assertIn("  | line 39\n", result.output)
+
+    def test_real_banner_is_one_line(self):
+        lines = REAL_BANNER.splitlines()
+        before, banner, kernel = gradelib.split_banner(lines)
+        self.assertEqual((before, banner), ([], "[OpenSBI v1.1 banner: 46 lines]"))
+        self.assertEqual(kernel, [lines[-1]])
+        self.assertEqual(gradelib.split_banner(["sprout: no firmware"]),
+                         ([], None, ["sprout: no firmware"]))
+
     def test_missing_addr2line_is_not_fatal(self):
         def panics(t):
             t.boot("bad.panic_after_pass").expect_pass()
@@ -444,7 +693,8 @@ class CommandLine(unittest.TestCase):
     """grade.py: selection, refusals, summary, JSON, --rerun-failed."""
 
     def setUp(self):
-        for path in ["build/grade-last.json", "labs/current", "fixed"]:
+        for path in ["build/grade-last.json", "labs/current", "fixed", "labs/stub-other",
+                     "interrupt", "grade/lab_later.py", "results.json"]:
             (ROOT / path).unlink(missing_ok=True)
 
     def grade(self, *argv, **extra):
@@ -499,6 +749,74 @@ class CommandLine(unittest.TestCase):
         self.assertIn("does not build", err)
         self.assertEqual(out.splitlines()[-1], "0 passed, 3 failed")
 
+    def test_later_unimplemented_lab_is_one_line(self):
+        (ROOT / "labs/current").write_text("fake\n")
+        (ROOT / "labs/stub-other").write_text("")
+        status, out, _ = self.grade("--lab", "all", "-j", "2", "--json", str(ROOT / "results.json"))
+        self.assertEqual(status, 1)
+        self.assertIn("\nother: not implemented yet on this branch, 0/1\n", out)
+        self.assertNotIn("other/one", out)
+        self.assertEqual(out.splitlines()[-2:], ["Score: 13/19", "2 passed, 2 failed"])
+        other = json.loads((ROOT / "results.json").read_text())["tests"][3]
+        self.assertEqual((other["name"], other["status"]), ("other/one", "failed"))
+        self.assertIn("spinlocks is not implemented yet: see docs/labs/3-lock.md",
+                      other["output"])
+
+    def test_later_lab_is_shown_in_full_unless_its_boots_say_so(self):
+        (ROOT / "labs/current").write_text("fake\n")
+        status, out, _ = self.grade("--lab", "all", "-j", "2")  # other is implemented
+        self.assertRegex(out, r"\nother/one +PASS")
+        (ROOT / "labs/current").unlink()  # no lab branch: nothing is "later"
+        (ROOT / "labs/stub-other").write_text("")
+        status, out, _ = self.grade("--lab", "all", "-j", "2")
+        self.assertRegex(out, r"\nother/one +FAIL")
+        self.assertIn("got:      other.one never started: the boot stopped at `spinlocks is not "
+                      "implemented yet: see docs/labs/3-lock.md`", out)
+        with self.assertRaises(gradelib.GradeFailure) as caught:
+            gradelib.Session(**options()).boot("other.one").info("other.one")
+        self.assertIn("other.one never started: the boot stopped at", caught.exception.got)
+
+    def test_rerun_failed_with_nothing_recorded(self):
+        results = ROOT / "results.json"
+        status, out, err = self.grade("--rerun-failed", "--json", str(results))
+        self.assertNotEqual(status, 0)
+        self.assertIn("nothing to rerun: no previous run is recorded", err)
+        data = json.loads(results.read_text())
+        self.assertEqual((data["score"], data["tests"]), (0, []))
+        self.assertIn("no previous run is recorded", data["output"])
+
+    def test_rerun_failed_after_a_rename(self):
+        (ROOT / "build/grade-last.json").write_text(json.dumps({"results": {
+            "fake/exhaustion": "failed", "fake/one": "passed"}}))
+        status, out, _ = self.grade("--rerun-failed")
+        self.assertEqual(status, 0)
+        self.assertIn("nothing to run: what failed last time is not graded here: "
+                      "fake/exhaustion", out)
+
+    def test_json_written_when_interrupted(self):
+        results = ROOT / "results.json"
+        (ROOT / "interrupt").write_text("")  # other/one raises KeyboardInterrupt
+        status, _, err = self.grade("--lab", "all", "-j", "1", "--json", str(results))
+        self.assertEqual(status, 130)
+        self.assertIn("interrupted", err)
+        data = json.loads(results.read_text())
+        self.assertEqual([t["name"] for t in data["tests"]],
+                         ["fake/one", "fake/broken", "fake/death", "other/one"])
+        self.assertEqual(data["tests"][0]["status"], "passed")
+        self.assertEqual(data["tests"][3]["output"], "not run: the grading was interrupted")
+
+    def test_json_written_when_the_grader_fails(self):
+        results = ROOT / "results.json"
+        (ROOT / "grade/lab_later.py").write_text("raise RuntimeError('a broken lab file')\n")
+        status, _, err = self.grade("--lab", "all", "--json", str(results))
+        self.assertEqual(status, 1)
+        self.assertIn("a broken lab file", err)
+        self.assertIn("a broken lab file", json.loads(results.read_text())["output"])
+        status, _, _ = self.grade("--lab", "fake", "--json", str(results),
+                                  build_command=["/no/such/make"])
+        self.assertEqual(status, 1)
+        self.assertEqual(len(json.loads(results.read_text())["tests"]), 3)
+
     def test_rerun_failed(self):
         results = ROOT / "rerun.json"
         self.assertEqual(self.grade("--lab", "all")[0], 1)
@@ -511,6 +829,61 @@ class CommandLine(unittest.TestCase):
         status, out, _ = self.grade("--rerun-failed")
         self.assertEqual(status, 0)
         self.assertIn("nothing to run", out)
+
+
+class TestNames(unittest.TestCase):
+    """A graded test that checks kernel test suite.name is called name, so that a
+    failure names the kernel test to boot (`make qemu KARGS=test=suite.name`)."""
+
+    # Graded tests that check several kernel tests, or a property of a whole run.
+    SEVERAL = {"never_allocated", "switch_holding_spinlock", "free_memory"}
+
+    def test_graded_tests_are_named_after_kernel_tests(self):
+        for path in sorted((gradelib.ROOT / "grade").glob("lab_*.py")):
+            for test in gradelib.load_lab(path.stem[len("lab_"):]).tests:
+                names = set(re.findall(r'"\w+\.(\w+)"', inspect.getsource(test.func)))
+                if test.name in self.SEVERAL or test.name in names:
+                    continue
+                # The same kernel test on more harts.
+                smp = len(names) == 1 and test.name == f"{min(names)}_smp"
+                self.assertTrue(smp, f"{test.full_name} checks {', '.join(sorted(names))}")
+
+
+class RealQemu(unittest.TestCase):
+    """The monitor and the hang report against QEMU 7.2 and the real kernel."""
+
+    def setUp(self):
+        kernel = gradelib.ROOT / "build" / "kernel.elf"
+        if not (shutil.which("qemu-system-riscv64") and kernel.exists()):
+            self.skipTest("needs qemu-system-riscv64 and build/kernel.elf (make)")
+        self.session = gradelib.Session(jobs=1)
+
+    def test_hart_pcs_of_a_machine_that_never_starts(self):
+        run = self.session.boot("bump.align", cpus=2, timeout=1, qemu_extra="-S")
+        self.assertEqual((run.stopped, run.pcs), ("timeout", {0: 0x1000, 1: 0x1000}))
+        report = "\n".join(run.report(self.session))
+        self.assertIn("hart 1: pc 0x1000 (QEMU's boot ROM: the firmware has not run yet)", report)
+        self.assertIn("last kernel line: (none)", report)
+
+    def test_frozen_guest_clock_is_stalled(self):
+        session = gradelib.Session(jobs=1, timeout_scale=0.5)  # stalled after 1.5 s
+        run = session.boot("bump.align", icount="shift=3,sleep=off", qemu_extra="-S",
+                           timeout=60)
+        self.assertEqual(run.stopped, "stalled")
+        self.assertLess(run.seconds, 10)
+
+    def test_guest_budget_on_a_kernel_waiting_for_input(self):
+        # uart_echo waits 20 s of guest time for a line; with sleep on, an idle hart's
+        # guest time follows the host's clock, so a budget of 1 s ends it first.
+        run = self.session.boot("trap.uart_echo", icount="shift=3", guest_seconds=1,
+                                timeout=60)
+        if not run.timed_out:
+            self.skipTest("this branch has no trap.uart_echo that waits for input")
+        self.assertEqual(run.stopped, "guest-timeout")
+        self.assertLess(run.seconds, 10)
+        where = self.session.where(run.pcs)
+        self.assertRegex(where[0], r"^hart 0: pc 0x80[0-9a-f]{6} \w+\+0x[0-9a-f]+ "
+                                   r"\(kernel/\S+:\d+\)$")
 
 
 if __name__ == "__main__":
