@@ -12,9 +12,9 @@ V R W X U G A D in bits 0-7, RSW in 8-9, the PPN in bits 53:10. A valid PTE with
 X all clear points at the next table; any other valid PTE is a leaf, mapping 1 GiB at
 level 2, 2 MiB at level 1, 4 KiB at level 0.
 
-To fill in for lab 6: name the kernel's root table in KERNEL_ROOT_NAMES (a variable
-holding its physical address, or the table itself), and `pagetable` with no argument
-walks the kernel's table even on a hart whose satp is still bare.
+With lab 6, KERNEL_ROOT_NAMES names the kernel's root table (`kernel_pt` in
+kernel/vm/kvm.c), so `pagetable` with no argument walks the kernel's table even on a hart
+whose satp is still bare.
 """
 
 import gdb
@@ -22,7 +22,7 @@ import gdb
 from .command import SproutCommand, out
 from .core import NotUp, UsageError, find_variable, kib, num, read_bytes
 
-KERNEL_ROOT_NAMES = ()  # lab 6: e.g. ("kernel_pagetable",)
+KERNEL_ROOT_NAMES = ("kernel_pt",)  # kernel/vm/kvm.c
 
 SATP_BARE, SATP_SV39 = 0, 8
 LEVELS = 3
@@ -182,7 +182,7 @@ def kernel_root():
             t = v.type.strip_typedefs()
             if t.code == gdb.TYPE_CODE_ARRAY:
                 return num(v.address)
-            return num(v)
+            return num(v) or None  # 0 until kvm_init() has built it
     return None
 
 
@@ -213,7 +213,7 @@ Paging arrives in lab 6; until then satp is bare and every address is physical."
         if args:
             root, asid = satp_root(self.value(args[0]))
             if kernel_root() is None:
-                note = "(paging arrives in lab 6; walking 0x%x as an Sv39 table as asked)" % root
+                note = "(paging is not on yet on this hart; walking 0x%x as an Sv39 table as asked)" % root
         else:
             root, asid = self.current_root()
         with Memory() as mem:
@@ -242,7 +242,7 @@ Paging arrives in lab 6; until then satp is bare and every address is physical."
         root = kernel_root()
         if root is not None:
             return root, None
-        raise NotUp("not available yet: paging arrives in lab 6 (satp is %s: every address "
+        raise NotUp("not on yet: kvm_init() turns paging on (lab 6; satp is %s: every address "
                     "is physical). `pagetable ROOT` walks a table you give it" %
                     ("bare" if satp is not None else "unreadable"))
 
