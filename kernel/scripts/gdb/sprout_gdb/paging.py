@@ -242,7 +242,7 @@ Paging arrives in lab 6; until then satp is bare and every address is physical."
         root = kernel_root()
         if root is not None:
             return root, None
-        raise NotUp("not on yet: kvm_init() turns paging on (lab 6; satp is %s: every address "
+        raise NotUp("not up yet: kvm_init() turns paging on (lab 6; satp is %s: every address "
                     "is physical). `pagetable ROOT` walks a table you give it" %
                     ("bare" if satp is not None else "unreadable"))
 
