@@ -457,6 +457,25 @@ class GdbCommandsTest(unittest.TestCase):
         for label, _ in steps:
             self.clean(out.get(label, ""), label)
 
+    def test_pagetable_with_paging_on(self):
+        """At the end of boot every hart runs on the kernel map: pagetable shows its
+        ranges, text read+execute, and translates kernel_start level by level."""
+        self.needs("trap", "lock", "sched", "buddy", "vm")
+        steps = [("to report", ["tbreak pages_print_stats", "continue"])]
+        steps += each_command("report", ["pagetable", "pagetable -va 0x80200000"])
+        steps += [("finish", ["continue"])]
+        out = self.session("", steps)
+        self.qemu.wait(15)
+        table = self.step(out, "report: pagetable")
+        self.clean(table, "pagetable")
+        self.assertRegex(table, r"Sv39 table at 0x[0-9a-f]+, ASID 0: \d+ leaf entries")
+        self.assertRegex(table, r"(?m)^  0x0000000080200000-0x[0-9a-f]+ -> 0x00080200000-"
+                         r"0x[0-9a-f]+ +[\d.]+ KiB  r-x-ga- L0$")
+        self.assertNotRegex(table, r"(?m) -wx| rwx", "a page is writable and executable")
+        walk = self.step(out, "report: pagetable -va 0x80200000")
+        self.assertRegex(walk, r"level 0: table 0x[0-9a-f]+ \[  0\] = 0x[0-9a-f]+  leaf r-x")
+        self.assertIn("-> physical 0x80200000 (4 KiB page)", walk)
+
     def test_spinning_hart(self):
         """A hart spinning on a lock another hart never releases (lock.deadlock)."""
         self.needs("trap", "lock")
