@@ -1,12 +1,13 @@
 /*
  * Not part of the kernel: the build compiles this file to assembly only and turns each
  * OFFSET line into a #define of $(BUILD)/gen/asm_offsets.h, so the assembly takes its
- * structure offsets from the C structs themselves and no offset is numbered by hand
- * (kernel/hal/asm.h includes the result).
+ * structure offsets (and the few CSR bits it tests) from the C headers themselves and
+ * no offset is numbered by hand (kernel/hal/asm.h includes the result).
  */
 #include <stddef.h>
 
 #include "hal/context.h"
+#include "hal/csr.h"
 #include "hal/trap_entry.h"
 #include "hal/trapframe.h"
 
@@ -23,6 +24,8 @@ void asm_offsets(void)
 	OFFSET(TF_SCAUSE, offsetof(struct trapframe, scause));
 	OFFSET(TF_STVAL, offsetof(struct trapframe, stval));
 	OFFSET(TRAPFRAME_SIZE, sizeof(struct trapframe));
+
+	OFFSET(ASM_SSTATUS_SPP, SSTATUS_SPP);
 
 	OFFSET(CTX_RA, offsetof(struct context, ra));
 	OFFSET(CTX_SP, offsetof(struct context, sp));

@@ -100,6 +100,16 @@ static inline void cpu_software_interrupt_clear(void)
  * machine's count, not this hart's. OpenSBI lets S-mode read it (mcounteren.IR). Any
  * context.
  */
+/*
+ * Lets user mode read the cycle, time and instret counters (rdcycle, rdtime,
+ * rdinstret) on this hart: the scounteren CSR. Caller must be the hart itself; user
+ * programs measure their own cost with it (lab 7's benchmarks).
+ */
+static inline void cpu_user_counters_enable(void)
+{
+	csr_write(scounteren, 7); /* CY, TM, IR */
+}
+
 static inline uint64_t cpu_instret(void)
 {
 	return csr_read(instret);

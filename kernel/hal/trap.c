@@ -63,3 +63,11 @@ const char *trap_cause_name(const struct trapframe *tf)
 	}
 	return name ? name : "unknown cause";
 }
+
+void trapframe_init_user(struct trapframe *tf, uintptr_t entry, uintptr_t sp)
+{
+	*tf = (struct trapframe){.sepc = entry};
+	tf->x[REG_SP] = sp;
+	/* SPP clear: sret goes to user mode; SPIE set: with interrupts on there. */
+	tf->sstatus = (csr_read(sstatus) & ~SSTATUS_SPP & ~SSTATUS_SIE) | SSTATUS_SPIE;
+}

@@ -5,6 +5,8 @@
  */
 #pragma once
 
+#include <stdint.h>
+
 /*
  * Caller must be the hart that owns `per_hart` (its struct hart), running in the
  * kernel with interrupts off and with the struct hart's stack bounds, canary and
@@ -22,3 +24,18 @@ struct trapframe;
  * fault would overwrite them).
  */
 void trap_read_csrs(struct trapframe *tf);
+
+/*
+ * Makes tf the state of a program about to start in user mode: pc = entry, sp = sp,
+ * every other register 0, and sstatus set to return to user mode with interrupts on.
+ * Caller must own tf.
+ */
+void trapframe_init_user(struct trapframe *tf, uintptr_t entry, uintptr_t sp);
+
+/*
+ * Leaves the kernel for the program whose state tf holds (kernel/hal/trap_entry.S).
+ * Caller must have interrupts off, tf at the top of the running thread's kernel stack,
+ * tf set up to return to user mode, and this hart translating through the program's
+ * address space.
+ */
+__attribute__((noreturn)) void trap_return_to_user(struct trapframe *tf);

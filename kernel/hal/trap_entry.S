@@ -29,6 +29,19 @@ trap_entry:
 	li	t0, 1
 	sd	t0, ENTRY_BUSY(sp)
 
+	/*
+	 * From user mode (SPP clear): the interrupted sp is the program's and means
+	 * nothing here. The frame goes at the top of the kernel stack of the thread that
+	 * runs the program, which is empty while the program runs (lab 7).
+	 */
+	csrr	t0, sstatus
+	andi	t0, t0, ASM_SSTATUS_SPP
+	bnez	t0, .Lfrom_kernel
+	ld	t0, ENTRY_STACK_HI(sp)
+	addi	t0, t0, -TRAPFRAME_SIZE
+	j	.Lhave_frame
+
+.Lfrom_kernel:
 	/* Room on the interrupted stack for a frame plus what the handler needs? */
 	csrr	t0, sscratch
 	ld	t1, ENTRY_STACK_HI(sp)
@@ -95,6 +108,9 @@ trap_entry:
 	mv	a0, sp
 	call	trap_handler
 
+	/* trap_return_to_user() joins here with sp = a frame to return through. */
+.Ltrap_exit:
+
 	/*
 	 * Restore the state from the frame at sp (trap_handler may have changed sepc,
 	 * e.g. to step over an ebreak) and return to it. sp comes last: it is the base
@@ -145,3 +161,15 @@ trap_entry:
 	call	trap_triple_fault
 1:	wfi
 	j	1b
+
+	/*
+	 * void trap_return_to_user(struct trapframe *tf): leaves the kernel for the program
+	 * whose state tf holds, as if returning from a trap it took. Caller must have
+	 * interrupts off, tf at the top of the running thread's kernel stack (where the
+	 * entry puts a frame from user mode), tf->sstatus with SPP clear, and this hart
+	 * translating through the program's address space (lab 7).
+	 */
+	.globl trap_return_to_user
+trap_return_to_user:
+	mv	sp, a0
+	j	.Ltrap_exit

@@ -30,6 +30,7 @@
 #include "sync/irqnest.h"
 #include "trap/timer.h"
 #include "trap/trap.h"
+#include "vm/addrspace.h"
 
 #define MAX_SLICE 1000000
 
@@ -263,6 +264,8 @@ static void run_thread(struct sched_hart *sh, struct thread *t)
 	hart_set_stack(h, t->stack_lo, t->stack_hi);
 	h->thread_name = t->name;
 	h->stack_guarded = t->stack_guarded;
+	/* A thread that runs a program translates through its address space (lab 7). */
+	as_activate(t->as);
 	irq_state_t saved = h->irq_saved;
 	// LAB sched: BEGIN
 	t->state = THREAD_RUNNING;
@@ -277,6 +280,9 @@ static void run_thread(struct sched_hart *sh, struct thread *t)
 	hart_set_stack(h, sh->stack_lo, sh->stack_hi);
 	h->thread_name = "scheduler loop";
 	h->stack_guarded = false;
+	/* Back on the kernel map: t's address space may be destroyed before this hart
+	   runs t again, and a hart must never translate through a freed table. */
+	as_activate(NULL);
 }
 
 /*

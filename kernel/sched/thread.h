@@ -20,6 +20,8 @@
 #include "hal/context.h"
 #include "hal/cpu.h"
 
+struct addrspace;
+
 #define THREAD_NAME_MAX 24
 
 enum thread_state {
@@ -46,10 +48,14 @@ struct thread {
 	void (*fn)(void *arg);
 	void *arg;
 	uintptr_t stack_lo, stack_hi; /* its stack: [stack_lo, stack_hi) */
-	uintptr_t stack_region;       /* where the stack's memory starts: stack_lo, or the guard
-				   page below it (lab 6) */
-	bool stack_guarded;           /* the page below stack_lo is unmapped (lab 6) */
-	bool pool_stack;              /* the stack goes back to the pool when joined */
+	/* Where the stack's memory starts: stack_lo, or the guard page below it (lab 6). */
+	uintptr_t stack_region;
+	bool stack_guarded; /* the page below stack_lo is unmapped (lab 6) */
+	bool pool_stack;    /* the stack goes back to the pool when joined */
+
+	/* Set by the process layer (lab 7) before the thread first runs. */
+	struct addrspace *as; /* the program it runs in user mode, or NULL */
+	void *owner;          /* the process it belongs to, or NULL */
 
 	/* Statistics, for tests and reports; written by the hart running it. */
 	volatile uint64_t runs;        /* times a scheduler loop switched to it */

@@ -30,6 +30,9 @@ static void (*software_handler)(void);
  * atomic, and until a hart's scheduler loop runs the hook finds nothing to preempt.
  */
 static bool (*volatile interrupt_exit_hook)(void);
+/* Set once by the process layer (lab 7), before any program runs. */
+static void (*user_exception_handler)(struct trapframe *tf);
+static void (*user_return_handler)(struct trapframe *tf);
 
 static struct trap_stats *my_stats(void)
 {
@@ -66,6 +69,13 @@ void trap_self_check(void)
 void trap_set_software_handler(void (*handler)(void))
 {
 	software_handler = handler;
+}
+
+void trap_set_user_handlers(void (*exception)(struct trapframe *tf),
+                            void (*returning)(struct trapframe *tf))
+{
+	user_exception_handler = exception;
+	user_return_handler = returning;
 }
 
 void trap_set_interrupt_exit(bool (*hook)(void))
@@ -341,16 +351,27 @@ void trap_handler(struct trapframe *tf)
 	/* A memory probe that faulted returns -1 to its caller instead (kernel/hal/probe.h). */
 	if (probe_fixup(tf))
 		return;
-	h->trap_depth++;
-	trap_dispatch(tf);
-	h->trap_depth--;
-	/*
-	 * About to return from an interrupt to kernel code that had interrupts on: the
-	 * place where the scheduler (lab 4) may preempt the interrupted thread. If it did,
-	 * the thread may have resumed on another hart: `h` is stale then, and the frame's
-	 * tp, which the entry restores, must name the hart the thread returns on.
-	 */
-	bool (*hook)(void) = interrupt_exit_hook;
-	if (h->trap_depth == 0 && trap_is_interrupt(tf) && trap_from_kernel(tf) && hook && hook())
-		tf->x[REG_TP] = (uint64_t)this_hart();
+	bool from_user = !trap_from_kernel(tf);
+	if (from_user && !trap_is_interrupt(tf) && user_exception_handler) {
+		/* A system call or a program's fault: the program's thread handles it, in
+		   thread context (it may sleep), so the trap depth does not count it. */
+		user_exception_handler(tf);
+	} else {
+		h->trap_depth++;
+		trap_dispatch(tf);
+		h->trap_depth--;
+		/*
+		 * About to return from an interrupt to code that had interrupts on (kernel
+		 * code, or any user code): the place where the scheduler (lab 4) may preempt
+		 * the interrupted thread. If it did, the thread may have resumed on another
+		 * hart: `h` is stale then, and a kernel frame's tp, which the entry restores,
+		 * must name the hart the thread returns on. (A user frame's tp is the
+		 * program's own.)
+		 */
+		bool (*hook)(void) = interrupt_exit_hook;
+		if (h->trap_depth == 0 && trap_is_interrupt(tf) && hook && hook() && !from_user)
+			tf->x[REG_TP] = (uint64_t)this_hart();
+	}
+	if (from_user && user_return_handler)
+		user_return_handler(tf);
 }

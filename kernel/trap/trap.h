@@ -44,6 +44,16 @@ void trap_set_software_handler(void (*handler)(void));
  */
 void trap_set_interrupt_exit(bool (*hook)(void));
 
+/*
+ * Installs the process layer's handlers (lab 7). exception(tf) handles every exception
+ * taken in user mode (a system call, a program's fault) in the thread that runs the
+ * program, outside interrupt context: it may turn interrupts on and sleep. returning(tf)
+ * runs after every trap from user mode, just before the return to it: it may end a
+ * killed process, and must leave interrupts off. Boot, before any program runs.
+ */
+void trap_set_user_handlers(void (*exception)(struct trapframe *tf),
+                            void (*returning)(struct trapframe *tf));
+
 /* What this hart's traps have been so far. */
 struct trap_stats {
 	uint64_t timer;       /* timer interrupts */

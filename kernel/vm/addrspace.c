@@ -165,7 +165,11 @@ void as_destroy(struct addrspace *as)
 
 void as_activate(struct addrspace *as)
 {
-	sv39_switch_to((uintptr_t)(as ? as->pt : kvm_root()));
+	pagetable_t root = as ? as->pt : kvm_root();
+	/* Before paging is on there is nothing to switch to; and a switch to the table in
+	   use already would only throw the TLB away. */
+	if (root && (uintptr_t)root != sv39_current_root())
+		sv39_switch_to((uintptr_t)root);
 }
 
 /*

@@ -63,8 +63,11 @@ uintptr_t as_sbrk(struct addrspace *as, long delta);
    hart runs on it. */
 void as_destroy(struct addrspace *as);
 
-/* Makes this hart translate through as (NULL: the kernel map). Caller must have
-   interrupts off, as a thread switch would carry the choice to another hart. */
+/*
+ * Makes this hart translate through as (NULL: the kernel map), if it does not already.
+ * Caller must have interrupts off, as a thread switch would carry the choice to another
+ * hart. The scheduler calls it around every switch to a thread (kernel/sched/sched.c).
+ */
 void as_activate(struct addrspace *as);
 
 /*
