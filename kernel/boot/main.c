@@ -22,6 +22,7 @@
 #include "mm/kmalloc.h"
 #include "mm/memmap.h"
 #include "mm/pages.h"
+#include "proc/proc.h"
 #include "sched/sched.h"
 #include "sched/thread.h"
 #include "smp/smp.h"
@@ -165,6 +166,17 @@ static void boot_paging(void)
 }
 
 /*
+ * User mode (lab 7): traps from user mode reach the process layer, which runs system
+ * calls and ends faulting programs. (On a lab 7 student branch, the first system call
+ * stops the boot.)
+ */
+static void boot_user(void)
+{
+	proc_init();
+	ktest_checkpoint("user");
+}
+
+/*
  * Caller must be entry.S: the boot hart, on its boot stack, with a0 = hart id and
  * a1 = device-tree address from the firmware.
  */
@@ -179,6 +191,7 @@ void kmain(uint32_t hartid, uintptr_t dtb)
 	boot_scheduler();
 	boot_production();
 	boot_paging();
+	boot_user();
 
 	/* In the thread "boot", on whichever hart runs it. */
 	if (ktest_active())

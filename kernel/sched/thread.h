@@ -15,6 +15,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hal/context.h"
@@ -70,6 +71,14 @@ struct thread {
  * The thread starts with interrupts on and ends when fn returns or calls thread_exit().
  */
 struct thread *thread_create(void (*fn)(void *arg), void *arg, const char *name);
+
+/*
+ * thread_create(), but the thread's code starts `reserve` bytes below the top of its
+ * stack, leaving the top to its owner: a process keeps the trap frame of its program
+ * there, where the trap entry puts it (lab 7). reserve must leave most of the stack.
+ */
+struct thread *thread_create_reserving(void (*fn)(void *arg), void *arg, const char *name,
+                                       size_t reserve);
 
 /* Ends the calling thread; its joiner (if any) wakes up. Never returns. */
 __attribute__((noreturn)) void thread_exit(void);

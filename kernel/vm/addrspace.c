@@ -38,7 +38,8 @@ struct addrspace *as_create(void)
 	struct addrspace *as = kmalloc(sizeof *as);
 	if (as == NULL)
 		return NULL;
-	*as = (struct addrspace){.pt = pt_create(), .heap_base = USER_BASE, .brk = USER_BASE};
+	*as = (struct addrspace){
+	        .pt = pt_create(), .heap_base = USER_BASE, .brk = USER_BASE, .heap_max = USER_TOP};
 	if (as->pt == NULL) {
 		kfree(as);
 		return NULL;
@@ -114,6 +115,7 @@ int as_copy(struct addrspace *dst, const struct addrspace *src)
 	pt_for_each_leaf(src->pt, USER_BASE, USER_TOP, copy_leaf, &c);
 	dst->heap_base = src->heap_base;
 	dst->brk = src->brk;
+	dst->heap_max = src->heap_max;
 	return c.error;
 }
 
@@ -135,7 +137,7 @@ uintptr_t as_sbrk(struct addrspace *as, long delta)
 		return old;
 	}
 	uintptr_t grow = (uintptr_t)delta;
-	if (grow > USER_TOP - old)
+	if (grow > as->heap_max - old)
 		return 0;
 	uintptr_t new_end = old + grow;
 	if (page_up(new_end) > page_up(old) &&
@@ -186,14 +188,16 @@ static uintptr_t user_to_kernel(const struct addrspace *as, uintptr_t va, uint64
 	return pte_address(*pte) + va % PAGE_SIZE;
 }
 
-/* Copies n bytes between user va and kernel buffer buf, a page at a time. */
-static int copy_user(const struct addrspace *as, uintptr_t va, void *buf, size_t n, bool out)
+/* Copies n bytes between user va and kernel buffer buf, a page at a time; `need` is the
+   permission each page must have besides PTE_U. */
+static int copy_pages(const struct addrspace *as, uintptr_t va, void *buf, size_t n, bool out,
+                      uint64_t need)
 {
 	if (n > 0 && !in_user_range(va, n))
 		return -1;
 	char *k = buf;
 	while (n > 0) {
-		uintptr_t kva = user_to_kernel(as, va, out ? PTE_W : PTE_R);
+		uintptr_t kva = user_to_kernel(as, va, need);
 		if (kva == 0)
 			return -1;
 		size_t chunk = PAGE_SIZE - va % PAGE_SIZE;
@@ -212,12 +216,17 @@ static int copy_user(const struct addrspace *as, uintptr_t va, void *buf, size_t
 
 int copyin(const struct addrspace *as, void *dst, uintptr_t va, size_t n)
 {
-	return copy_user(as, va, dst, n, false);
+	return copy_pages(as, va, dst, n, false, PTE_R);
 }
 
 int copyout(const struct addrspace *as, uintptr_t va, const void *src, size_t n)
 {
-	return copy_user(as, va, (void *)src, n, true);
+	return copy_pages(as, va, (void *)src, n, true, PTE_W);
+}
+
+int as_load(const struct addrspace *as, uintptr_t va, const void *src, size_t n)
+{
+	return copy_pages(as, va, (void *)src, n, true, 0);
 }
 
 long copyinstr(const struct addrspace *as, char *dst, uintptr_t va, size_t max)

@@ -31,6 +31,7 @@ struct addrspace {
 	pagetable_t pt;
 	uintptr_t heap_base; /* where the heap starts: the end of the loaded segments */
 	uintptr_t brk;       /* the heap's end; sbrk moves it */
+	uintptr_t heap_max;  /* the heap may not grow past this (the stack's guard page) */
 	size_t pages;        /* user pages mapped */
 };
 
@@ -54,7 +55,7 @@ int as_copy(struct addrspace *dst, const struct addrspace *src);
 /*
  * Moves the heap's end by delta bytes (sbrk): growing maps zeroed read+write pages,
  * shrinking frees the pages wholly above the new end. Returns the old end, or 0 (and
- * changes nothing) if the new end would fall below heap_base, reach USER_TOP, exceed
+ * changes nothing) if the new end would fall below heap_base, pass heap_max, exceed
  * USER_MAX_PAGES, or memory runs out.
  */
 uintptr_t as_sbrk(struct addrspace *as, long delta);
@@ -69,6 +70,13 @@ void as_destroy(struct addrspace *as);
  * hart. The scheduler calls it around every switch to a thread (kernel/sched/sched.c).
  */
 void as_activate(struct addrspace *as);
+
+/*
+ * Writes n bytes at user address va of as whatever the pages' write permission: for
+ * the loader, which fills a new program's read-only text. Returns 0, or -1 if a page is
+ * not mapped for user mode.
+ */
+int as_load(const struct addrspace *as, uintptr_t va, const void *src, size_t n);
 
 /*
  * Copy n bytes between kernel memory and user address va of as. Return 0, or -1 without
