@@ -154,10 +154,24 @@ void console_flush(void)
 	cpu_irq_restore(irq);
 }
 
+/* Ctrl-P and what it runs (console_set_ctrl_p()); set once at boot. */
+#define CTRL_P 0x10
+static void (*ctrl_p_handler)(void);
+
+void console_set_ctrl_p(void (*handler)(void))
+{
+	ctrl_p_handler = handler;
+}
+
 void console_interrupt(void)
 {
 	bool locked = console_acquire();
+	bool ctrl_p = false;
 	for (int c; (c = uart_getc()) >= 0;) {
+		if (c == CTRL_P && ctrl_p_handler) {
+			ctrl_p = true;
+			continue;
+		}
 		if (rx.head - rx.tail == RX_RING)
 			rx.dropped++;
 		else
@@ -167,6 +181,9 @@ void console_interrupt(void)
 		tx_drain();
 	if (locked)
 		console_release();
+	/* After the release: the handler prints. */
+	if (ctrl_p)
+		ctrl_p_handler();
 }
 
 void console_start_interrupts(void)

@@ -25,6 +25,13 @@ void console_start_interrupts(void);
  */
 void console_interrupt(void);
 
+/*
+ * Makes Ctrl-P typed on the console call handler() instead of being input: a debugging
+ * key (lab 7 prints the process table). handler runs in interrupt context, after the
+ * console lock is released, so it may print. Boot, once.
+ */
+void console_set_ctrl_p(void (*handler)(void));
+
 /* The next typed character, or -1 if none is waiting. Any context; never waits. */
 int console_getc(void);
 

@@ -335,5 +335,6 @@ static void enable_counters(void)
 void proc_init(void)
 {
 	trap_set_user_handlers(user_exception, user_return);
+	console_set_ctrl_p(proc_dump);
 	smp_call_all(enable_counters);
 }
