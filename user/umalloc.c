@@ -5,9 +5,10 @@
  * block's size (header included, a multiple of 16). Free blocks sit on one list sorted
  * by address, so free() finds a block's neighbours on the list and merges them with it
  * when they touch: two free blocks are never adjacent. malloc takes the first free block
- * that is large enough, carving what it needs off that block's end so that the rest of
- * the block stays where it is on the list. When no block fits it asks sbrk() for at
- * least GROW_BYTES more and frees that as one block, merging it with a free block that
+ * that is large enough, lowest address first, and carves what it needs off its start.
+ * The heap's unused top is therefore the last block on the list, and holes left by
+ * free() below it are filled first. When no block fits, malloc asks sbrk() for at least
+ * GROW_BYTES more and frees that as one block, which merges with a free block that
  * ended at the old break.
  *
  * While a block is in use its header's second word is IN_USE instead of a list link;
@@ -113,20 +114,19 @@ void *malloc(uint nbytes)
 		for (struct block *b = free_list; b; prev = b, b = b->next) {
 			if (b->size < need)
 				continue;
-			struct block *used;
+			struct block *rest = b->next;
 			if (b->size - need >= MIN_BLOCK) {
-				b->size -= need;
-				used = (struct block *)end_of(b);
-				used->size = need;
-			} else {
-				if (prev)
-					prev->next = b->next;
-				else
-					free_list = b->next;
-				used = b;
+				rest = (struct block *)((char *)b + need);
+				rest->size = b->size - need;
+				rest->next = b->next;
+				b->size = need;
 			}
-			used->tag = IN_USE;
-			return (char *)used + HEADER;
+			if (prev)
+				prev->next = rest;
+			else
+				free_list = rest;
+			b->tag = IN_USE;
+			return (char *)b + HEADER;
 		}
 		if (!grow(need))
 			return 0;

@@ -54,6 +54,8 @@ userclean:
 
 # What test_user.py needs to compile a program the way every program is compiled.
 uservars:
+	@echo "USER_NAMES=$(USER_NAMES)"
+	@echo "USER_PROGS=$(USER_PROGS)"
 	@echo "USER_CC=$(USER_CC)"
 	@echo "USER_CFLAGS=$(USER_CFLAGS)"
 	@echo "USER_LDFLAGS=$(USER_LDFLAGS)"
