@@ -59,9 +59,10 @@
  *
  *   exit(status)    never returns; the parent's wait() gets status. A process the
  *                   kernel kills (kill(), or a fault in user mode) exits with -1.
- *   wait(&status)   reaps one exited child and returns its pid, storing its status
- *                   unless the pointer is 0; -1 if there are no children or the
- *                   pointer is bad. Children of an exiting process go to init (pid 1).
+ *   wait(&status)   waits for a child to exit, reaps it and returns its pid, storing
+ *                   its status unless the pointer is 0; -1 if there are no children,
+ *                   or if the pointer is bad (the child then stays to be waited for).
+ *                   Children of an exiting process go to init (pid 1).
  *   pipe(fds)       fds[0] reads, fds[1] writes. A read returns 0 once every write end
  *                   is closed; a write returns -1 once every read end is closed, also
  *                   when it was waiting for room.
