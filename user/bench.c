@@ -129,7 +129,7 @@ static void bench_fork_exec_wait(void)
 {
 	const int rounds = 50;
 	const char *name = "fork_exec_wait";
-	char *argv[] = { "true", 0 };
+	char *argv[] = {"true", 0};
 	uint64 t0 = 0;
 	for (int i = -1; i < rounds; i++) {
 		if (i == 0) /* round -1 brings /true into the kernel's caches */

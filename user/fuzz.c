@@ -109,7 +109,7 @@ static void untrack(int fd)
 /* ---------------------------------------------------------------- arguments */
 
 /* Descriptors that cannot be open in any process. */
-static const int bad_fds[] = { -1, -2, -2147483647 - 1, 1 << 20, 2147483647, 1000 };
+static const int bad_fds[] = {-1, -2, -2147483647 - 1, 1 << 20, 2147483647, 1000};
 
 static int any_fd(void)
 {
@@ -131,9 +131,7 @@ static int known_bad_fd(int fd)
 	return 0;
 }
 
-static void marker(void)
-{
-}
+static void marker(void) {}
 
 /*
  * A pointer for a call to read from (writable = 0) or write into (writable = 1): valid
@@ -181,8 +179,8 @@ static char *any_pointer(int writable)
 	}
 }
 
-static const int sizes[] = { 0, 1, 2, 7, 64, 512, 4096, 8192, 1 << 20, -1, -4096,
-	                     -2147483647 - 1, 2147483647 };
+static const int sizes[] = {
+        0, 1, 2, 7, 64, 512, 4096, 8192, 1 << 20, -1, -4096, -2147483647 - 1, 2147483647};
 
 static int any_size(void)
 {
@@ -190,8 +188,8 @@ static int any_size(void)
 }
 
 /* Names inside the worker's directory; some exist, some get made, none lead out. */
-static const char *const names[] = { "a", "b", "c", "a/b", "a/c", "b/a", "a/b/c", "d/e",
-	                             "g", ".", "nosuch/x", "" };
+static const char *const names[] = {"a",     "b",   "c", "a/b", "a/c",      "b/a",
+                                    "a/b/c", "d/e", "g", ".",   "nosuch/x", ""};
 
 static const char *any_path(void)
 {
@@ -246,9 +244,9 @@ static char **any_argv(void)
 /* ---------------------------------------------------------------- calls */
 
 /* In verbose mode, the call about to be made, as one line (one write). */
-#define say(fmt, ...)                                                                    \
-	do {                                                                             \
-		if (verbose)                                                             \
+#define say(fmt, ...)                                                                              \
+	do {                                                                                       \
+		if (verbose)                                                                       \
 			printf("fuzz[%d] #%ld: " fmt, worker, call_no __VA_OPT__(, ) __VA_ARGS__); \
 	} while (0)
 
@@ -312,9 +310,14 @@ static void do_write(void)
 
 static void do_open(void)
 {
-	static const int flags[] = { O_RDONLY, O_WRONLY, O_RDWR, O_CREATE | O_RDWR,
-		                     O_CREATE | O_TRUNC | O_WRONLY, O_TRUNC | O_RDONLY, 0x7ffff,
-		                     -1 };
+	static const int flags[] = {O_RDONLY,
+	                            O_WRONLY,
+	                            O_RDWR,
+	                            O_CREATE | O_RDWR,
+	                            O_CREATE | O_TRUNC | O_WRONLY,
+	                            O_TRUNC | O_RDONLY,
+	                            0x7ffff,
+	                            -1};
 	const char *path = any_path();
 	int f = below(6) == 0 ? (int)rnd() : PICK(flags);
 	say("open(%p %s, %#x)\n", path, shown(path), f);
@@ -439,7 +442,7 @@ static void do_wait(void)
 
 static void do_kill(void)
 {
-	static const int bad_pids[] = { 0, -1, -2147483647 - 1, 1 << 30, 99999 };
+	static const int bad_pids[] = {0, -1, -2147483647 - 1, 1 << 30, 99999};
 	int pid = nchildren > 0 && below(2) == 0 ? children[below(nchildren)] : PICK(bad_pids);
 	say("kill(%d)\n", pid);
 	int r = kill(pid);
@@ -458,8 +461,9 @@ static void do_exec(void)
 
 static void do_sbrk(void)
 {
-	static const int deltas[] = { 0, 1, -1, 4096, -4096, 3 * 4096 + 5, 1 << 20, -(1 << 20),
-		                      1 << 30, -(1 << 30), 2147483647, -2147483647 - 1 };
+	static const int deltas[] = {
+	        0,       1,          -1,      4096,       -4096,      3 * 4096 + 5,
+	        1 << 20, -(1 << 20), 1 << 30, -(1 << 30), 2147483647, -2147483647 - 1};
 	int n = PICK(deltas);
 	say("sbrk(%d)\n", n);
 	sbrk(n);
@@ -468,7 +472,7 @@ static void do_sbrk(void)
 static void do_path_call(void)
 {
 	const char *a = scratch_path(), *b = scratch_path();
-	static const short majors[] = { 0, 2, 7, -1, 32767 }; /* never CONSOLE */
+	static const short majors[] = {0, 2, 7, -1, 32767}; /* never CONSOLE */
 	switch (below(5)) {
 	case 0:
 		say("mkdir(%p %s)\n", a, shown(a));
@@ -514,7 +518,7 @@ static void do_misc(void)
 		uptime();
 		break;
 	case 2: {
-		static const int ticks[] = { -1, 0, 1, -2147483647 - 1 };
+		static const int ticks[] = {-1, 0, 1, -2147483647 - 1};
 		int n = PICK(ticks);
 		say("sleep(%d)\n", n);
 		sleep(n);
@@ -528,14 +532,15 @@ static void do_misc(void)
 	}
 	default: {
 		/* A number no call has. */
-		static const long numbers[] = { 0, SYS_LAST + 1, SYS_LAST + 100, -1, 1L << 40,
-			                        0x7fffffff };
+		static const long numbers[] = {0,  SYS_LAST + 1, SYS_LAST + 100,
+		                               -1, 1L << 40,     0x7fffffff};
 		long n = PICK(numbers);
 		long a[6];
 		for (int i = 0; i < 6; i++)
 			a[i] = (long)rnd();
 		say("ecall(a7=%ld, a0=%#lx, a1=%#lx, ...)\n", n, a[0], a[1]);
-		expect_failure("an unknown call number", ecall(n, a[0], a[1], a[2], a[3], a[4], a[5]));
+		expect_failure("an unknown call number",
+		               ecall(n, a[0], a[1], a[2], a[3], a[4], a[5]));
 		break;
 	}
 	}
@@ -684,7 +689,8 @@ static int run_worker(uint64 seed, int w, long n)
 	chdir("..");
 	unlink(dir);
 	if (surprises)
-		printf("fuzz: worker %d: %d calls succeeded that should have failed\n", w, surprises);
+		printf("fuzz: worker %d: %d calls succeeded that should have failed\n", w,
+		       surprises);
 	return surprises ? 1 : 0;
 }
 
@@ -755,7 +761,8 @@ int main(int argc, char *argv[])
 		int status, pid;
 		while ((pid = wait(&status)) >= 0) {
 			if (status != 0) {
-				printf("fuzz: a worker (pid %d) exited with status %d\n", pid, status);
+				printf("fuzz: a worker (pid %d) exited with status %d\n", pid,
+				       status);
 				failed = 1;
 			}
 		}

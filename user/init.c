@@ -7,7 +7,7 @@
  */
 #include "user.h"
 
-static char *sh_argv[] = { "sh", 0 };
+static char *sh_argv[] = {"sh", 0};
 
 static void open_console(void)
 {

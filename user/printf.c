@@ -182,7 +182,7 @@ static void format(struct out *o, const char *fmt, va_list ap_in)
 			continue;
 		}
 		const char *start = fmt++;
-		struct spec sp = { .precision = -1 };
+		struct spec sp = {.precision = -1};
 		for (;; fmt++) {
 			if (*fmt == '-')
 				sp.left = 1;
@@ -299,7 +299,7 @@ int vfprintf(int fd, const char *fmt, va_list ap)
 	if (fd < 0)
 		return -1;
 	char buf[OUT_BUFSIZE];
-	struct out o = { .buf = buf, .cap = sizeof(buf), .fd = fd };
+	struct out o = {.buf = buf, .cap = sizeof(buf), .fd = fd};
 	format(&o, fmt, ap);
 	flush(&o);
 	return o.error ? -1 : o.total;
@@ -325,7 +325,7 @@ int printf(const char *fmt, ...)
 
 int snprintf(char *buf, int size, const char *fmt, ...)
 {
-	struct out o = { .buf = buf, .cap = size > 0 ? size - 1 : 0, .fd = -1 };
+	struct out o = {.buf = buf, .cap = size > 0 ? size - 1 : 0, .fd = -1};
 	va_list ap;
 	va_start(ap, fmt);
 	format(&o, fmt, ap);

@@ -104,7 +104,7 @@ static int start_job(struct sh_job *job, int *pids)
 	int from_prev = -1; /* read end of the pipe from the previous command */
 	for (int i = 0; i < job->n; i++) {
 		int last = i == job->n - 1;
-		int p[2] = { -1, -1 };
+		int p[2] = {-1, -1};
 		if (!last && pipe(p) < 0) {
 			fprintf(2, "sh: pipe failed\n");
 			if (from_prev >= 0)

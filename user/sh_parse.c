@@ -90,7 +90,7 @@ const char *sh_parse(const char *text, struct sh_line *line)
 	memset(line, 0, sizeof(*line));
 	if (strlen(text) >= SH_MAXLINE)
 		return "line too long";
-	struct lexer lx = { .p = text, .word_end = line->words };
+	struct lexer lx = {.p = text, .word_end = line->words};
 
 	struct sh_cmd *cmd = 0; /* the command being read; 0 between commands */
 	struct sh_job *job = 0; /* the job being read; 0 between jobs */

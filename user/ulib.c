@@ -6,7 +6,7 @@
 #include "user.h"
 
 /* Every call user.h declares has the signature kernel/abi/syscall.h gives it. */
-#define SAME_SIGNATURE(name, number, result, args)                      \
+#define SAME_SIGNATURE(name, number, result, args)                                  \
 	_Static_assert(__builtin_types_compatible_p(__typeof__(name), result args), \
 	               #name " in user.h differs from kernel/abi/syscall.h");
 SYSCALLS(SAME_SIGNATURE)

@@ -26,7 +26,7 @@ struct block {
 
 #define ALIGN      16
 #define HEADER     sizeof(struct block)
-#define MIN_BLOCK  (2 * ALIGN) /* a header and 16 bytes */
+#define MIN_BLOCK  (2 * ALIGN)      /* a header and 16 bytes */
 #define IN_USE     0x6d616c6c6f63UL /* "malloc"; odd, so never a list link */
 #define GROW_BYTES (16 * 4096)
 #define MAX_MALLOC (1UL << 30) /* larger requests fail: sbrk takes an int */

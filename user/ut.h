@@ -14,9 +14,9 @@
 extern const char *ut_name; /* the test running in this process */
 
 void ut_fail(const char *file, int line, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 3, 4)));
+        __attribute__((noreturn, format(printf, 3, 4)));
 void ut_fail_check(const char *file, int line, const char *cond, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 4, 5)));
+        __attribute__((noreturn, format(printf, 4, 5)));
 
 #define FAIL(...) ut_fail(__FILE__, __LINE__, __VA_ARGS__)
 

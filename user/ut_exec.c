@@ -38,11 +38,11 @@ static const char *echo_output(char **argv)
 
 void test_exec_args(void)
 {
-	char *none[] = { "echo", 0 };
+	char *none[] = {"echo", 0};
 	CHECK(strcmp(echo_output(none), "\n") == 0, "got \"%s\"", out);
-	char *some[] = { "echo", "a", "bc", "", "d e", 0 };
+	char *some[] = {"echo", "a", "bc", "", "d e", 0};
 	CHECK(strcmp(echo_output(some), "a bc  d e\n") == 0, "got \"%s\"", out);
-	char *renamed[] = { "not-echo", "x", 0 };
+	char *renamed[] = {"not-echo", "x", 0};
 	CHECK(strcmp(echo_output(renamed), "x\n") == 0, "got \"%s\"", out);
 
 	static char *most[MAXARG + 1];
@@ -72,7 +72,7 @@ static void exec_too_much(void)
 	CHECK(huge != (char *)-1);
 	memset(huge, 'h', EXEC_STACK_SIZE + 4095);
 	huge[EXEC_STACK_SIZE + 4095] = '\0';
-	char *one[] = { "echo", huge, 0 };
+	char *one[] = {"echo", huge, 0};
 	CHECK(exec("/echo", one) == -1, "an argument of %d bytes", EXEC_STACK_SIZE + 4096);
 
 	/* MAXARG arguments that fit one by one but not all together. */
@@ -135,10 +135,10 @@ static int tiny_elf(int status)
 {
 	memset(&elf, 0, sizeof(elf));
 	memmove(elf.h.ident, "\177ELF", 4);
-	elf.h.ident[4] = 2; /* 64-bit */
-	elf.h.ident[5] = 1; /* little-endian */
-	elf.h.ident[6] = 1; /* version */
-	elf.h.type = 2;     /* executable */
+	elf.h.ident[4] = 2;  /* 64-bit */
+	elf.h.ident[5] = 1;  /* little-endian */
+	elf.h.ident[6] = 1;  /* version */
+	elf.h.type = 2;      /* executable */
 	elf.h.machine = 243; /* RISC-V */
 	elf.h.version = 1;
 	elf.h.entry = USER_BASE;
@@ -152,7 +152,7 @@ static int tiny_elf(int status)
 	elf.ph[0].vaddr = elf.ph[0].paddr = USER_BASE;
 	elf.ph[0].filesz = elf.ph[0].memsz = 16;
 	elf.ph[0].align = 4096;
-	uint32 code[4] = { li(10, status), li(17, SYS_exit), 0x00000073, 0x0000006f };
+	uint32 code[4] = {li(10, status), li(17, SYS_exit), 0x00000073, 0x0000006f};
 	memmove(elf.bytes + CODE_AT, code, sizeof(code));
 	return sizeof(elf.bytes);
 }
@@ -162,7 +162,7 @@ static int run_file(const char *path)
 	int pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0) {
-		char *argv[] = { (char *)path, 0 };
+		char *argv[] = {(char *)path, 0};
 		exec(path, argv);
 		exit(99);
 	}
@@ -180,29 +180,82 @@ void test_exec_tiny_elf(void)
 /* ---------------------------------------------------------------- broken ELF files */
 
 /* Each breaks the tiny program in one way; the program would exit with 100 + its index. */
-static void break_magic(void) { elf.h.ident[1] = 'X'; }
-static void break_class(void) { elf.h.ident[4] = 1; }
-static void break_endian(void) { elf.h.ident[5] = 2; }
-static void break_type(void) { elf.h.type = 3; }
-static void break_machine(void) { elf.h.machine = 62; }
-static void break_phentsize(void) { elf.h.phentsize = 32; }
-static void break_phoff(void) { elf.h.phoff = 1 << 20; }
-static void break_phoff_wrap(void) { elf.h.phoff = ~0UL - 16; }
-static void break_phnum(void) { elf.h.phnum = 0xffff; }
-static void break_no_load(void) { elf.ph[0].type = 0; }
-static void break_filesz(void) { elf.ph[0].memsz = 8; }
-static void break_kernel_vaddr(void) { elf.ph[0].vaddr = 0x80200000UL; elf.h.entry = 0x80200000UL; }
-static void break_low_vaddr(void) { elf.ph[0].vaddr = 0x1000; elf.h.entry = 0x1000; }
+static void break_magic(void)
+{
+	elf.h.ident[1] = 'X';
+}
+static void break_class(void)
+{
+	elf.h.ident[4] = 1;
+}
+static void break_endian(void)
+{
+	elf.h.ident[5] = 2;
+}
+static void break_type(void)
+{
+	elf.h.type = 3;
+}
+static void break_machine(void)
+{
+	elf.h.machine = 62;
+}
+static void break_phentsize(void)
+{
+	elf.h.phentsize = 32;
+}
+static void break_phoff(void)
+{
+	elf.h.phoff = 1 << 20;
+}
+static void break_phoff_wrap(void)
+{
+	elf.h.phoff = ~0UL - 16;
+}
+static void break_phnum(void)
+{
+	elf.h.phnum = 0xffff;
+}
+static void break_no_load(void)
+{
+	elf.ph[0].type = 0;
+}
+static void break_filesz(void)
+{
+	elf.ph[0].memsz = 8;
+}
+static void break_kernel_vaddr(void)
+{
+	elf.ph[0].vaddr = 0x80200000UL;
+	elf.h.entry = 0x80200000UL;
+}
+static void break_low_vaddr(void)
+{
+	elf.ph[0].vaddr = 0x1000;
+	elf.h.entry = 0x1000;
+}
 static void break_top(void)
 {
 	elf.ph[0].vaddr = USER_TOP - 4096;
 	elf.ph[0].memsz = 8192;
 	elf.h.entry = USER_TOP - 4096;
 }
-static void break_wrap(void) { elf.ph[0].memsz = ~0UL - 4096; }
-static void break_huge(void) { elf.ph[0].memsz = 1UL << 40; }
-static void break_past_eof(void) { elf.ph[0].filesz = elf.ph[0].memsz = 1 << 20; }
-static void break_offset_wrap(void) { elf.ph[0].offset = ~0UL - 7; }
+static void break_wrap(void)
+{
+	elf.ph[0].memsz = ~0UL - 4096;
+}
+static void break_huge(void)
+{
+	elf.ph[0].memsz = 1UL << 40;
+}
+static void break_past_eof(void)
+{
+	elf.ph[0].filesz = elf.ph[0].memsz = 1 << 20;
+}
+static void break_offset_wrap(void)
+{
+	elf.ph[0].offset = ~0UL - 7;
+}
 static void break_unaligned(void)
 {
 	/* Consistent otherwise: accepted, it would run and exit with its status. */
@@ -217,35 +270,41 @@ static void break_overlap(void)
 	elf.ph[1] = elf.ph[0];
 	elf.ph[1].flags = PF_R;
 }
-static void break_write_exec(void) { elf.ph[0].flags = PF_R | PF_W | PF_X; }
-static void break_entry(void) { elf.h.entry = USER_BASE + 0x100000; }
+static void break_write_exec(void)
+{
+	elf.ph[0].flags = PF_R | PF_W | PF_X;
+}
+static void break_entry(void)
+{
+	elf.h.entry = USER_BASE + 0x100000;
+}
 
 static const struct {
 	const char *what;
 	void (*apply)(void);
 } breaks[] = {
-	{ "a wrong magic number", break_magic },
-	{ "a 32-bit file", break_class },
-	{ "a big-endian file", break_endian },
-	{ "a shared object, not an executable", break_type },
-	{ "an x86-64 program", break_machine },
-	{ "a wrong program header size", break_phentsize },
-	{ "program headers past the end of the file", break_phoff },
-	{ "program headers at an offset that wraps", break_phoff_wrap },
-	{ "65535 program headers", break_phnum },
-	{ "no loadable segment", break_no_load },
-	{ "filesz larger than memsz", break_filesz },
-	{ "a segment in kernel memory", break_kernel_vaddr },
-	{ "a segment below USER_BASE", break_low_vaddr },
-	{ "a segment past USER_TOP", break_top },
-	{ "a segment whose end wraps around", break_wrap },
-	{ "a segment of 1 TiB", break_huge },
-	{ "segment data past the end of the file", break_past_eof },
-	{ "a segment offset that wraps", break_offset_wrap },
-	{ "a segment not page-aligned", break_unaligned },
-	{ "two segments on the same page", break_overlap },
-	{ "a writable and executable segment", break_write_exec },
-	{ "an entry point outside every segment", break_entry },
+        {"a wrong magic number", break_magic},
+        {"a 32-bit file", break_class},
+        {"a big-endian file", break_endian},
+        {"a shared object, not an executable", break_type},
+        {"an x86-64 program", break_machine},
+        {"a wrong program header size", break_phentsize},
+        {"program headers past the end of the file", break_phoff},
+        {"program headers at an offset that wraps", break_phoff_wrap},
+        {"65535 program headers", break_phnum},
+        {"no loadable segment", break_no_load},
+        {"filesz larger than memsz", break_filesz},
+        {"a segment in kernel memory", break_kernel_vaddr},
+        {"a segment below USER_BASE", break_low_vaddr},
+        {"a segment past USER_TOP", break_top},
+        {"a segment whose end wraps around", break_wrap},
+        {"a segment of 1 TiB", break_huge},
+        {"segment data past the end of the file", break_past_eof},
+        {"a segment offset that wraps", break_offset_wrap},
+        {"a segment not page-aligned", break_unaligned},
+        {"two segments on the same page", break_overlap},
+        {"a writable and executable segment", break_write_exec},
+        {"an entry point outside every segment", break_entry},
 };
 
 #define NBREAKS ((int)(sizeof(breaks) / sizeof(breaks[0])))
@@ -254,7 +313,7 @@ static int canary = 0x5eed;
 
 static void exec_broken_files(void)
 {
-	char *argv[] = { "ut_bad", 0 };
+	char *argv[] = {"ut_bad", 0};
 	char *heap = sbrk(4096);
 	CHECK(heap != (char *)-1);
 	memset(heap, 0x3c, 4096);
@@ -334,10 +393,10 @@ static int copy_prefix(const char *from, const char *to, int n)
 
 static void exec_truncated_echo(void)
 {
-	char *argv[] = { "echo", 0 };
+	char *argv[] = {"echo", 0};
 	int size = copy_prefix("/echo", "ut_echo_copy", -1);
 	CHECK(size > 4096, "/echo is only %d bytes", size);
-	int cuts[] = { 64, 200, 4096, size / 2, size - 4096 };
+	int cuts[] = {64, 200, 4096, size / 2, size - 4096};
 	for (uint i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
 		copy_prefix("/echo", "ut_echo_copy", cuts[i]);
 		CHECK(exec("ut_echo_copy", argv) == -1, "exec of /echo cut at %d of %d bytes",
@@ -357,7 +416,7 @@ void test_exec_truncated(void)
 		close(1);
 		if (open("ut_echo_out", O_CREATE | O_TRUNC | O_WRONLY) != 1)
 			exit(98);
-		char *argv[] = { "echo", "copied", 0 };
+		char *argv[] = {"echo", "copied", 0};
 		exec("ut_echo_whole", argv);
 		exit(99);
 	}

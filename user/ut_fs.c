@@ -73,8 +73,8 @@ void test_bad_descriptors(void)
 	int closed = open(".", O_RDONLY);
 	CHECK(closed >= 0);
 	close(closed);
-	const int bad[] = { -1, -100, -2147483647 - 1, 2147483647, 1 << 20, 16, 63, 64, 100,
-		            1000, closed };
+	const int bad[] = {-1,  -100, -2147483647 - 1, 2147483647, 1 << 20, 16, 63, 64,
+	                   100, 1000, closed};
 	for (uint i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct stat st;
 		CHECK(read(bad[i], buf, 1) == -1, "read(%d)", bad[i]);
@@ -100,7 +100,7 @@ void test_negative_sizes(void)
 	ut_write_file("ut_neg", "0123456789", 10);
 	int fd = open("ut_neg", O_RDWR);
 	CHECK(fd >= 0);
-	static const int sizes[] = { -1, -4096, -2147483647 - 1 };
+	static const int sizes[] = {-1, -4096, -2147483647 - 1};
 	for (uint i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		CHECK(read(fd, buf, sizes[i]) == -1, "read of %d bytes", sizes[i]);
 		CHECK(write(fd, buf, sizes[i]) == -1, "write of %d bytes", sizes[i]);
@@ -237,7 +237,7 @@ void test_dir_rules(void)
 	CHECK(fd >= 0 && has_entry(fd, "."), "no \".\"");
 	close(fd);
 	fd = open("ut_d", O_RDONLY);
-	CHECK(has_entry(fd, "..") , "no \"..\"");
+	CHECK(has_entry(fd, ".."), "no \"..\"");
 	close(fd);
 	fd = open("ut_d", O_RDONLY);
 	CHECK(has_entry(fd, "sub"), "no \"sub\"");

@@ -209,7 +209,7 @@ void test_text_read_only(void)
 }
 
 /* li a0, 0; ret */
-static uint32 code_in_data[] = { 0x00000513, 0x00008067 };
+static uint32 code_in_data[] = {0x00000513, 0x00008067};
 
 static void run_target(void)
 {
@@ -228,7 +228,7 @@ void test_data_not_executable(void)
 	expect_killed(run_target, "running code on the heap");
 	sbrk(-4096);
 
-	uint32 on_stack[2] = { code_in_data[0], code_in_data[1] };
+	uint32 on_stack[2] = {code_in_data[0], code_in_data[1]};
 	target = (char *)on_stack;
 	expect_killed(run_target, "running code on the stack");
 }
@@ -392,7 +392,8 @@ void test_bad_pointers_out(void)
 		CHECK(pipe((int *)bad[i]) == -1, "pipe into %s", what[i]);
 		CHECK(ut_lowest_free_fd() == lowest, "a failed pipe() left descriptors open");
 		if (have_sysstats)
-			CHECK(sysstats((struct sysstats *)bad[i]) == -1, "sysstats into %s", what[i]);
+			CHECK(sysstats((struct sysstats *)bad[i]) == -1, "sysstats into %s",
+			      what[i]);
 	}
 	CHECK(memcmp(text_before, (char *)test_bad_pointers_out, sizeof(text_before)) == 0,
 	      "a failed call wrote into the program's text");
@@ -441,11 +442,11 @@ static void exec_bad_strings(void)
 	char *bad[24];
 	const char *what[24];
 	int n = bad_paths(bad, what, 24);
-	char *argv[] = { "echo", "exec should have failed", 0 };
+	char *argv[] = {"echo", "exec should have failed", 0};
 	for (int i = 0; i < n; i++) {
 		CHECK(exec(bad[i], argv) == -1, "exec of %s", what[i]);
 		CHECK(exec("/echo", (char **)bad[i]) == -1, "exec with argv at %s", what[i]);
-		char *bad_arg[] = { "echo", bad[i], 0 };
+		char *bad_arg[] = {"echo", bad[i], 0};
 		CHECK(exec("/echo", bad_arg) == -1, "exec with an argument at %s", what[i]);
 	}
 	/* An argv array with no null pointer before unmapped memory. */

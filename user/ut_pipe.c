@@ -5,7 +5,7 @@
  */
 #include "ut.h"
 
-#define PROMPTLY 100 /* ticks */
+#define PROMPTLY   100 /* ticks */
 #define PIPE_BYTES (100 * 1024)
 
 static unsigned char pattern(long k)
@@ -76,11 +76,13 @@ void test_pipe_writer_wakes(void)
 	int pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0) {
-		static char block[64 * 1024];
+		const int size = 1 << 20;
+		char *block = sbrk(size);
+		CHECK(block != (char *)-1);
 		close(p[0]);
-		/* More than a pipe holds: this blocks until the read end goes away. */
-		int n = write(p[1], block, sizeof(block));
-		if (n == (int)sizeof(block))
+		/* More than any pipe holds: this blocks until the read end goes away. */
+		int n = write(p[1], block, size);
+		if (n == size)
 			exit(3);
 		exit(write(p[1], block, 1) == -1 ? 0 : 4);
 	}
@@ -89,7 +91,7 @@ void test_pipe_writer_wakes(void)
 	int t0 = uptime();
 	close(p[0]);
 	int status = ut_wait_for(pid);
-	CHECK(status != 3, "64 KiB went into a pipe nobody read");
+	CHECK(status != 3, "1 MiB went into a pipe nobody read");
 	CHECK(status == 0, "a write after the read end closed did not fail (status %d)", status);
 	CHECK(uptime() - t0 < PROMPTLY, "the writer woke after %d ticks", uptime() - t0);
 }

@@ -9,7 +9,7 @@
 
 void test_exit_status(void)
 {
-	static const int statuses[] = { 0, 1, 7, 255, -1, -2147483647 - 1, 2147483647 };
+	static const int statuses[] = {0, 1, 7, 255, -1, -2147483647 - 1, 2147483647};
 	for (uint i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
 		int pid = fork();
 		CHECK(pid >= 0);
@@ -251,7 +251,7 @@ void test_kill_running(void)
 
 void test_kill_bad_pids(void)
 {
-	static const int bad[] = { 0, -1, -2, -2147483647 - 1, 2147483647, 1 << 20 };
+	static const int bad[] = {0, -1, -2, -2147483647 - 1, 2147483647, 1 << 20};
 	for (uint i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK(kill(bad[i]) == -1, "kill(%d)", bad[i]);
 	/* A pid that was used and is free again. */
@@ -275,13 +275,15 @@ void test_sleep_uptime(void)
 	sleep(0);
 	sleep(-1);
 	sleep(-2147483647 - 1);
-	CHECK(uptime() - t0 < PROMPTLY, "sleep(0) and negative sleeps took %d ticks", uptime() - t0);
+	CHECK(uptime() - t0 < PROMPTLY, "sleep(0) and negative sleeps took %d ticks",
+	      uptime() - t0);
 }
 
 void test_bad_call_numbers(void)
 {
-	static const long numbers[] = { 0, SYS_LAST + 1, SYS_LAST + 2, 255, 256, 4096,
-		                        0x7fffffffL, -1, -2, 1L << 32, 1L << 62 };
+	static const long numbers[] = {0,   SYS_LAST + 1, SYS_LAST + 2, 255,
+	                               256, 4096,         0x7fffffffL,  -1,
+	                               -2,  1L << 32,     1L << 62};
 	for (uint i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
 		long r = ut_ecall(numbers[i], 1, 2, 3, 4, 5, 6);
 		CHECK(r == -1, "call number %ld returned %ld", numbers[i], r);
@@ -304,82 +306,83 @@ static struct {
 	unsigned long saved[3];   /* offset 448: gp, tp, s0 of the compiled code */
 } regs;
 
-static const char *const reg_names[27] = { "ra", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a1", "a2", "a3", "a4", "a5", "a6", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5" };
+static const char *const reg_names[27] = {"ra", "gp", "tp", "t0", "t1",  "t2",  "s0", "s1", "a1",
+                                          "a2", "a3", "a4", "a5", "a6",  "s2",  "s3", "s4", "s5",
+                                          "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5"};
 
 void test_registers_kept(void)
 {
 	for (int i = 0; i < 27; i++)
 		regs.before[i] = 0x5a5a000000000000UL + (unsigned long)(i + 1) * 0x0101010101UL;
-	__asm__ volatile(
-		"mv t6, %0\n"
-		"sd gp, 448(t6)\n"
-		"sd tp, 456(t6)\n"
-		"sd s0, 464(t6)\n"
-		"ld ra, 0(t6)\n"
-		"ld gp, 8(t6)\n"
-		"ld tp, 16(t6)\n"
-		"ld t0, 24(t6)\n"
-		"ld t1, 32(t6)\n"
-		"ld t2, 40(t6)\n"
-		"ld s0, 48(t6)\n"
-		"ld s1, 56(t6)\n"
-		"ld a1, 64(t6)\n"
-		"ld a2, 72(t6)\n"
-		"ld a3, 80(t6)\n"
-		"ld a4, 88(t6)\n"
-		"ld a5, 96(t6)\n"
-		"ld a6, 104(t6)\n"
-		"ld s2, 112(t6)\n"
-		"ld s3, 120(t6)\n"
-		"ld s4, 128(t6)\n"
-		"ld s5, 136(t6)\n"
-		"ld s6, 144(t6)\n"
-		"ld s7, 152(t6)\n"
-		"ld s8, 160(t6)\n"
-		"ld s9, 168(t6)\n"
-		"ld s10, 176(t6)\n"
-		"ld s11, 184(t6)\n"
-		"ld t3, 192(t6)\n"
-		"ld t4, 200(t6)\n"
-		"ld t5, 208(t6)\n"
-		"li a7, %1\n"
-		"ecall\n"
-		"sd ra, 224(t6)\n"
-		"sd gp, 232(t6)\n"
-		"sd tp, 240(t6)\n"
-		"sd t0, 248(t6)\n"
-		"sd t1, 256(t6)\n"
-		"sd t2, 264(t6)\n"
-		"sd s0, 272(t6)\n"
-		"sd s1, 280(t6)\n"
-		"sd a1, 288(t6)\n"
-		"sd a2, 296(t6)\n"
-		"sd a3, 304(t6)\n"
-		"sd a4, 312(t6)\n"
-		"sd a5, 320(t6)\n"
-		"sd a6, 328(t6)\n"
-		"sd s2, 336(t6)\n"
-		"sd s3, 344(t6)\n"
-		"sd s4, 352(t6)\n"
-		"sd s5, 360(t6)\n"
-		"sd s6, 368(t6)\n"
-		"sd s7, 376(t6)\n"
-		"sd s8, 384(t6)\n"
-		"sd s9, 392(t6)\n"
-		"sd s10, 400(t6)\n"
-		"sd s11, 408(t6)\n"
-		"sd t3, 416(t6)\n"
-		"sd t4, 424(t6)\n"
-		"sd t5, 432(t6)\n"
-		"sd a7, 440(t6)\n"
-		"ld gp, 448(t6)\n"
-		"ld tp, 456(t6)\n"
-		"ld s0, 464(t6)\n"
-		:
-		: "r"(&regs), "i"(SYS_getpid)
-		: "memory", "ra", "t0", "t1", "t2", "t3", "t4", "t5", "t6", "s1", "s2", "s3", "s4",
-		  "s5", "s6", "s7", "s8", "s9", "s10", "s11", "a0", "a1", "a2", "a3", "a4", "a5",
-		  "a6", "a7");
+	__asm__ volatile("mv t6, %0\n"
+	                 "sd gp, 448(t6)\n"
+	                 "sd tp, 456(t6)\n"
+	                 "sd s0, 464(t6)\n"
+	                 "ld ra, 0(t6)\n"
+	                 "ld gp, 8(t6)\n"
+	                 "ld tp, 16(t6)\n"
+	                 "ld t0, 24(t6)\n"
+	                 "ld t1, 32(t6)\n"
+	                 "ld t2, 40(t6)\n"
+	                 "ld s0, 48(t6)\n"
+	                 "ld s1, 56(t6)\n"
+	                 "ld a1, 64(t6)\n"
+	                 "ld a2, 72(t6)\n"
+	                 "ld a3, 80(t6)\n"
+	                 "ld a4, 88(t6)\n"
+	                 "ld a5, 96(t6)\n"
+	                 "ld a6, 104(t6)\n"
+	                 "ld s2, 112(t6)\n"
+	                 "ld s3, 120(t6)\n"
+	                 "ld s4, 128(t6)\n"
+	                 "ld s5, 136(t6)\n"
+	                 "ld s6, 144(t6)\n"
+	                 "ld s7, 152(t6)\n"
+	                 "ld s8, 160(t6)\n"
+	                 "ld s9, 168(t6)\n"
+	                 "ld s10, 176(t6)\n"
+	                 "ld s11, 184(t6)\n"
+	                 "ld t3, 192(t6)\n"
+	                 "ld t4, 200(t6)\n"
+	                 "ld t5, 208(t6)\n"
+	                 "li a7, %1\n"
+	                 "ecall\n"
+	                 "sd ra, 224(t6)\n"
+	                 "sd gp, 232(t6)\n"
+	                 "sd tp, 240(t6)\n"
+	                 "sd t0, 248(t6)\n"
+	                 "sd t1, 256(t6)\n"
+	                 "sd t2, 264(t6)\n"
+	                 "sd s0, 272(t6)\n"
+	                 "sd s1, 280(t6)\n"
+	                 "sd a1, 288(t6)\n"
+	                 "sd a2, 296(t6)\n"
+	                 "sd a3, 304(t6)\n"
+	                 "sd a4, 312(t6)\n"
+	                 "sd a5, 320(t6)\n"
+	                 "sd a6, 328(t6)\n"
+	                 "sd s2, 336(t6)\n"
+	                 "sd s3, 344(t6)\n"
+	                 "sd s4, 352(t6)\n"
+	                 "sd s5, 360(t6)\n"
+	                 "sd s6, 368(t6)\n"
+	                 "sd s7, 376(t6)\n"
+	                 "sd s8, 384(t6)\n"
+	                 "sd s9, 392(t6)\n"
+	                 "sd s10, 400(t6)\n"
+	                 "sd s11, 408(t6)\n"
+	                 "sd t3, 416(t6)\n"
+	                 "sd t4, 424(t6)\n"
+	                 "sd t5, 432(t6)\n"
+	                 "sd a7, 440(t6)\n"
+	                 "ld gp, 448(t6)\n"
+	                 "ld tp, 456(t6)\n"
+	                 "ld s0, 464(t6)\n"
+	                 :
+	                 : "r"(&regs), "i"(SYS_getpid)
+	                 : "memory", "ra", "t0", "t1", "t2", "t3", "t4", "t5", "t6", "s1", "s2",
+	                   "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "a0", "a1", "a2",
+	                   "a3", "a4", "a5", "a6", "a7");
 	for (int i = 0; i < 27; i++)
 		CHECK(regs.after[i] == regs.before[i], "%s was %#lx, is %#lx after the call",
 		      reg_names[i], regs.before[i], regs.after[i]);

@@ -45,7 +45,7 @@ static void show(const struct counts *c, const char *name)
 
 int main(int argc, char *argv[])
 {
-	struct counts total = { 0, 0, 0 };
+	struct counts total = {0, 0, 0};
 	if (argc < 2) {
 		if (count(0, &total) < 0) {
 			fprintf(2, "wc: read error\n");
@@ -56,7 +56,7 @@ int main(int argc, char *argv[])
 	}
 	int status = 0;
 	for (int i = 1; i < argc; i++) {
-		struct counts c = { 0, 0, 0 };
+		struct counts c = {0, 0, 0};
 		int fd = open(argv[i], O_RDONLY);
 		if (fd < 0) {
 			fprintf(2, "wc: %s: cannot open\n", argv[i]);

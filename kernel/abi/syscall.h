@@ -6,7 +6,7 @@
  *
  * The convention, from U-mode:
  *
- *   a7        the call's number, from the list below
+ *   a7        the call's number, from the list below: all 64 bits of it
  *   a0 .. a5  its arguments, as the C calling convention passes them: an int argument
  *             is sign-extended to 64 bits, and the kernel uses only its low 32 bits
  *   ecall     traps into the kernel, which returns to the instruction after it
@@ -15,12 +15,19 @@
  * Every other register is as it was before the ecall. A bad argument (a number not in
  * the list, a pointer to memory the process may not read or write as the call needs, a
  * string without a NUL within its limit, a descriptor that is not open, a negative
- * size) makes the call return -1: it never kills the caller and never panics.
+ * size) makes the call return -1: it never kills the caller and never panics. A call
+ * that fails leaves no descriptor, process or name behind; a failed read or write may
+ * have moved part of its data.
+ *
+ * Any other trap from U-mode (a page fault, an illegal or privileged instruction, an
+ * ebreak) ends the process as if killed: exit status -1. U-mode may read instret
+ * (rdinstret), which bench uses.
  *
  * exec starts the new program at its ELF entry point with a0 = argc, a1 = argv (argc
  * string pointers, then a null pointer, on the new stack) and sp 16-byte aligned below
  * them. The stack is EXEC_STACK_SIZE bytes ending at USER_TOP (abi/memlayout.h), with an
- * unmapped guard page below it; registers not named here hold 0.
+ * unmapped guard page below it; registers not named here hold 0. The heap starts empty
+ * at the first page boundary above the program's segments.
  */
 #pragma once
 

@@ -107,7 +107,7 @@ int hu_fstat(int fd, struct sprout_stat *st)
 	memset(st, 0, sizeof(*st));
 	st->dev = (uint32_t)s.st_dev;
 	st->ino = (uint32_t)s.st_ino;
-	st->type = S_ISDIR(s.st_mode) ? SPROUT_T_DIR
+	st->type = S_ISDIR(s.st_mode)   ? SPROUT_T_DIR
 	           : S_ISCHR(s.st_mode) ? SPROUT_T_DEVICE
 	                                : SPROUT_T_FILE;
 	st->nlink = (uint16_t)s.st_nlink;

@@ -17,14 +17,14 @@ extern int sbrk_calls, write_calls; /* counted by host_sys.c */
 
 static int failures;
 
-#define CHECK(cond, ...)                                        \
-	do {                                                    \
-		if (!(cond)) {                                  \
+#define CHECK(cond, ...)                                          \
+	do {                                                      \
+		if (!(cond)) {                                    \
 			printf("line %d: %s: ", __LINE__, #cond); \
-			printf(__VA_ARGS__);                    \
-			printf("\n");                           \
-			failures++;                             \
-		}                                               \
+			printf(__VA_ARGS__);                      \
+			printf("\n");                             \
+			failures++;                               \
+		}                                                 \
 	} while (0)
 
 static int done(void)
@@ -37,14 +37,14 @@ static int done(void)
 /* ---------------------------------------------------------------- printf */
 
 /* The format goes through a variable: some cases are ones -Wformat rightly warns about. */
-#define CASE(expected, format, ...)                                                   \
-	do {                                                                          \
-		const char *volatile fmt = format;                                    \
-		char got[256];                                                        \
-		int n = snprintf(got, sizeof(got), fmt, __VA_ARGS__);                  \
-		CHECK(strcmp(got, expected) == 0 && n == (int)strlen(expected),       \
-		      "(\"%s\", %s) gave \"%s\" (%d), not \"%s\"", format, #__VA_ARGS__, got, \
-		      n, expected);                                                   \
+#define CASE(expected, format, ...)                                                              \
+	do {                                                                                     \
+		const char *volatile fmt = format;                                               \
+		char got[256];                                                                   \
+		int n = snprintf(got, sizeof(got), fmt, __VA_ARGS__);                            \
+		CHECK(strcmp(got, expected) == 0 && n == (int)strlen(expected),                  \
+		      "(\"%s\", %s) gave \"%s\" (%d), not \"%s\"", format, #__VA_ARGS__, got, n, \
+		      expected);                                                                 \
 	} while (0)
 
 struct int_case {
@@ -60,10 +60,10 @@ static int test_printf(void)
 {
 #include "printf_cases.h"
 
-	static const struct int_case ints[] = { INT_CASES };
+	static const struct int_case ints[] = {INT_CASES};
 	for (uint i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
 		CASE(ints[i].expected, ints[i].fmt, ints[i].value);
-	static const struct string_case strings[] = { STRING_CASES };
+	static const struct string_case strings[] = {STRING_CASES};
 	for (uint i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
 		CASE(strings[i].expected, strings[i].fmt, strings[i].value);
 
