@@ -54,15 +54,10 @@ static int below(int n)
 
 /* ---------------------------------------------------------------- worker state */
 
-enum kind { K_FILE, K_DIR, K_DEV, K_PIPE_READ, K_PIPE_WRITE };
-
 #define MAX_FDS      64
 #define MAX_CHILDREN 8
 
-static struct {
-	int fd;
-	enum kind kind;
-} fds[MAX_FDS];
+static int fds[MAX_FDS]; /* every descriptor above 2 the worker has open */
 static int nfds;
 static int children[MAX_CHILDREN];
 static int nchildren;
@@ -82,24 +77,21 @@ static int depth;     /* directories below the worker's own that chdir went into
 static char *buf;         /* BUF_SIZE bytes */
 static char *heap_string; /* the last 16 bytes below the break, none of them NUL */
 
-/* Every descriptor the worker has open above 2 is on the list (or closed at once). */
-static void track(int fd, enum kind kind)
+/* Puts a new descriptor on the list, or closes it when the list is full. */
+static void track(int fd)
 {
 	if (fd < 3)
 		return;
-	if (nfds == MAX_FDS) {
+	if (nfds == MAX_FDS)
 		close(fd);
-		return;
-	}
-	fds[nfds].fd = fd;
-	fds[nfds].kind = kind;
-	nfds++;
+	else
+		fds[nfds++] = fd;
 }
 
 static void untrack(int fd)
 {
 	for (int i = 0; i < nfds; i++) {
-		if (fds[i].fd == fd) {
+		if (fds[i] == fd) {
 			fds[i] = fds[--nfds];
 			return;
 		}
@@ -115,7 +107,7 @@ static int any_fd(void)
 {
 	int r = below(10);
 	if (r < 6 && nfds > 0)
-		return fds[below(nfds)].fd;
+		return fds[below(nfds)];
 	if (r < 8)
 		return PICK(bad_fds);
 	/* A small number: open (then it is tracked) or not; never 0, 1 or 2. */
@@ -328,10 +320,8 @@ static void do_open(void)
 	if (fstat(fd, &st) < 0) {
 		printf("fuzz[%d] #%ld: fstat of a new fd %d failed\n", worker, call_no, fd);
 		surprises++;
-		close(fd);
-		return;
 	}
-	track(fd, st.type == T_DIR ? K_DIR : st.type == T_DEVICE ? K_DEV : K_FILE);
+	track(fd);
 }
 
 static void do_close(void)
@@ -352,8 +342,8 @@ static void do_dup(void)
 	int r = dup(fd);
 	if (r >= 0) {
 		for (int i = 0; i < nfds; i++) {
-			if (fds[i].fd == fd) {
-				track(r, fds[i].kind);
+			if (fds[i] == fd) {
+				track(r);
 				return;
 			}
 		}
@@ -394,10 +384,10 @@ static void do_pipe(void)
 	}
 	if (below(2) == 0) {
 		close(wr);
-		track(rd, K_PIPE_READ);
+		track(rd);
 	} else {
 		close(rd);
-		track(wr, K_PIPE_WRITE);
+		track(wr);
 	}
 }
 
@@ -493,8 +483,11 @@ static void do_path_call(void)
 		break;
 	}
 	default: {
-		/* chdir only to names without a bad pointer: depth must stay known. */
+		/* chdir only to names without a bad pointer, whose depth is known, and not
+		   too deep: the clean-up recurses once per level. */
 		const char *dir = PICK(names);
+		if (depth > 8)
+			dir = ".";
 		say("chdir(%s)\n", dir);
 		if (chdir(dir) == 0) {
 			for (const char *c = dir; *c; c++)
@@ -550,7 +543,7 @@ static void do_misc(void)
 static void do_wide(void)
 {
 	long high = (long)(rnd() << 32);
-	int fd = nfds > 0 ? fds[below(nfds)].fd : PICK(bad_fds);
+	int fd = nfds > 0 ? fds[below(nfds)] : PICK(bad_fds);
 	char *p = any_pointer(1);
 	switch (below(4)) {
 	case 0:
@@ -679,7 +672,7 @@ static int run_worker(uint64 seed, int w, long n)
 	call_no = n;
 	say("cleaning up\n");
 	for (int i = nfds - 1; i >= 0; i--)
-		close(fds[i].fd);
+		close(fds[i]);
 	nfds = 0;
 	while (wait(0) >= 0)
 		;

@@ -112,9 +112,10 @@ void test_negative_sizes(void)
 
 	int p[2];
 	CHECK(pipe(p) == 0);
-	CHECK(write(p[1], buf, -1) == -1 && read(p[0], buf, -1) == -1, "pipe and a negative size");
+	CHECK(write(p[1], buf, -1) == -1, "pipe write of a negative size");
+	close(p[1]); /* a read that does not check its size gets 0, not a wait */
+	CHECK(read(p[0], buf, -1) == -1, "pipe read of a negative size");
 	close(p[0]);
-	close(p[1]);
 	CHECK(unlink("ut_neg") == 0);
 }
 
@@ -132,10 +133,9 @@ static int open_until_failure(void)
 		CHECK(n < MAX_OPEN, "open did not fail after %d descriptors", MAX_OPEN);
 		fds[n++] = fd;
 	}
-	/* With the table full, calls that need a descriptor fail cleanly. */
+	/* With the table full (this process's or the kernel's), pipe fails cleanly. */
 	int p[2];
 	CHECK(pipe(p) == -1, "pipe with no descriptor free");
-	CHECK(dup(0) == -1, "dup with no descriptor free");
 	for (int i = 0; i < n; i++)
 		CHECK(close(fds[i]) == 0);
 	return n;

@@ -141,10 +141,10 @@ void test_fork_out_of_memory(void)
 	int pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0) {
+		int p[2];
+		CHECK(pipe(p) == 0); /* first: there may be no memory for it later */
 		long got = grow_to_the_end();
 		CHECK(got > 0);
-		int p[2];
-		CHECK(pipe(p) == 0);
 		int n = 0;
 		for (; n < 100; n++) {
 			int c = fork();
@@ -398,14 +398,16 @@ void test_bad_pointers_out(void)
 	CHECK(memcmp(text_before, (char *)test_bad_pointers_out, sizeof(text_before)) == 0,
 	      "a failed call wrote into the program's text");
 
-	/* Into a pipe's reader: the data is there, the pointer is not. */
+	/* Into a pipe's reader: the data is there, the pointer is not. The write end is
+	   closed first, so that a kernel that loses data on a failed read makes a later
+	   read return 0 (and the test fail) instead of waiting forever. */
 	int p[2];
 	CHECK(pipe(p) == 0);
-	CHECK(write(p[1], data, 10) == 10);
+	CHECK(write(p[1], data, sizeof(data)) == sizeof(data));
+	close(p[1]);
 	for (int i = 0; i < n; i++)
 		CHECK(read(p[0], bad[i], 10) == -1, "read from a pipe into %s", what[i]);
 	close(p[0]);
-	close(p[1]);
 
 	/* Ranges that start in mapped memory and run out of it. */
 	char *heap = sbrk(4096);

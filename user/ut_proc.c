@@ -216,7 +216,7 @@ void test_kill_blocked(void)
 	CHECK(ut_killed(writer), "the blocked writer");
 	CHECK(ut_killed(waiter), "the process in wait()");
 	CHECK(elapsed_since(t0) < PROMPTLY, "%d ticks to kill them", elapsed_since(t0));
-	CHECK(kill(grandchild) == 0, "the orphaned grandchild is gone");
+	CHECK(kill(grandchild) == 0, "cannot kill the orphaned grandchild %d", grandchild);
 	for (int i = 0; i < 2; i++) {
 		close(p[i]);
 		close(q[i]);
