@@ -9,6 +9,7 @@
 
 static char *sh_argv[] = {"sh", 0};
 
+/* Makes fds 0, 1 and 2 the console, unless they are open already. */
 static void open_console(void)
 {
 	int fd = open("/console", O_RDWR);
@@ -16,12 +17,15 @@ static void open_console(void)
 		mknod("/console", CONSOLE, 0);
 		fd = open("/console", O_RDWR);
 	}
-	if (fd != 0)
+	if (fd < 0)
 		exit(1); /* nothing to print the complaint on */
-	if (dup(0) != 1 || dup(0) != 2) {
-		fprintf(0, "init: cannot open fds 1 and 2 on the console\n");
-		exit(1);
+	while (fd < 2) {
+		fd = dup(fd);
+		if (fd < 0)
+			exit(1);
 	}
+	if (fd > 2)
+		close(fd);
 }
 
 static int start_sh(void)
