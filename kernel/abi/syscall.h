@@ -64,6 +64,9 @@
 /*
  * What each call does, where the classic interface leaves room:
  *
+ *   fork()          the child's pid in the parent, 0 in the child; -1 when no process
+ *                   slot or memory is left. The child shares the parent's open files
+ *                   (and their offsets) and has a copy of its memory.
  *   exit(status)    never returns; the parent's wait() gets status. A process the
  *                   kernel kills (kill(), or a fault in user mode) exits with -1.
  *   wait(&status)   waits for a child to exit, reaps it and returns its pid, storing
@@ -81,8 +84,11 @@
  *                   (user/README.md says what the loader checks), if argv has more
  *                   than MAXARG strings or they do not fit on the stack; the caller
  *                   then continues as it was.
- *   open(path, flags)  the flags of abi/fcntl.h. Paths are at most MAXPATH bytes with
- *                   the NUL; a longer one is -1.
+ *   open(path, flags)  the flags of abi/fcntl.h; a directory opens only O_RDONLY.
+ *                   Paths are at most MAXPATH bytes with the NUL; a longer one is -1.
+ *   unlink(path)    -1 for "." and "..", and for a directory that is not empty.
+ *   link(old, new)  -1 if old is a directory or new exists.
+ *   dup(fd)         the lowest descriptor not open, as every call that opens one.
  *   sbrk(n)         moves the end of the heap by n bytes and returns the old end;
  *                   (char *)-1, changing nothing, if the end would go below where the
  *                   heap started or memory runs out.
