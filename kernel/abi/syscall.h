@@ -6,7 +6,7 @@
  *
  * The convention, from U-mode:
  *
- *   a7        the call's number, from the list below
+ *   a7        the call's number, from the list below: all 64 bits of it
  *   a0 .. a5  its arguments, as the C calling convention passes them: an int argument
  *             is sign-extended to 64 bits, and the kernel uses only its low 32 bits
  *   ecall     traps into the kernel, which returns to the instruction after it
@@ -15,12 +15,19 @@
  * Every other register is as it was before the ecall. A bad argument (a number not in
  * the list, a pointer to memory the process may not read or write as the call needs, a
  * string without a NUL within its limit, a descriptor that is not open, a negative
- * size) makes the call return -1: it never kills the caller and never panics.
+ * size) makes the call return -1: it never kills the caller and never panics. A call
+ * that fails leaves no descriptor, process or name behind; a failed read or write may
+ * have moved part of its data.
+ *
+ * Any other trap from U-mode (a page fault, an illegal or privileged instruction, an
+ * ebreak) ends the process as if killed: exit status -1. U-mode may read instret
+ * (rdinstret), which bench uses.
  *
  * exec starts the new program at its ELF entry point with a0 = argc, a1 = argv (argc
  * string pointers, then a null pointer, on the new stack) and sp 16-byte aligned below
  * them. The stack is EXEC_STACK_SIZE bytes ending at USER_TOP (abi/memlayout.h), with an
- * unmapped guard page below it; registers not named here hold 0.
+ * unmapped guard page below it; registers not named here hold 0. The heap starts empty
+ * at the first page boundary above the program's segments.
  */
 #pragma once
 
@@ -57,11 +64,15 @@
 /*
  * What each call does, where the classic interface leaves room:
  *
+ *   fork()          the child's pid in the parent, 0 in the child; -1 when no process
+ *                   slot or memory is left. The child shares the parent's open files
+ *                   (and their offsets) and has a copy of its memory.
  *   exit(status)    never returns; the parent's wait() gets status. A process the
  *                   kernel kills (kill(), or a fault in user mode) exits with -1.
- *   wait(&status)   reaps one exited child and returns its pid, storing its status
- *                   unless the pointer is 0; -1 if there are no children or the
- *                   pointer is bad. Children of an exiting process go to init (pid 1).
+ *   wait(&status)   waits for a child to exit, reaps it and returns its pid, storing
+ *                   its status unless the pointer is 0; -1 if there are no children,
+ *                   or if the pointer is bad (the child then stays to be waited for).
+ *                   Children of an exiting process go to init (pid 1).
  *   pipe(fds)       fds[0] reads, fds[1] writes. A read returns 0 once every write end
  *                   is closed; a write returns -1 once every read end is closed, also
  *                   when it was waiting for room.
@@ -73,8 +84,11 @@
  *                   (user/README.md says what the loader checks), if argv has more
  *                   than MAXARG strings or they do not fit on the stack; the caller
  *                   then continues as it was.
- *   open(path, flags)  the flags of abi/fcntl.h. Paths are at most MAXPATH bytes with
- *                   the NUL; a longer one is -1.
+ *   open(path, flags)  the flags of abi/fcntl.h; a directory opens only O_RDONLY.
+ *                   Paths are at most MAXPATH bytes with the NUL; a longer one is -1.
+ *   unlink(path)    -1 for "." and "..", and for a directory that is not empty.
+ *   link(old, new)  -1 if old is a directory or new exists.
+ *   dup(fd)         the lowest descriptor not open, as every call that opens one.
  *   sbrk(n)         moves the end of the heap by n bytes and returns the old end;
  *                   (char *)-1, changing nothing, if the end would go below where the
  *                   heap started or memory runs out.
