@@ -11,6 +11,7 @@
 #   make hosttest   the allocators' tests on the host (ASan, UBSan); SEED=n adds a seed
 #   make hostbench  the allocators' figures on the host
 #   make mkfstest   build mkfs (the file-system image tool) and run its tests
+#   make userbuild  build the user programs (user/); make usertest runs their host tests
 
 CROSS   ?= riscv64-unknown-elf-
 CC      := $(CROSS)gcc
@@ -110,6 +111,7 @@ $(KERNEL): $(KOBJS) $(BUILD)/ksyms.S kernel/kernel.ld
 
 include kernel/hosttest/hosttest.mk
 include mkfs/mkfs.mk
+include user/user.mk
 
 # Installs missing tools through the system package manager (or says what to install).
 tools:
