@@ -248,6 +248,13 @@ class FenceParserTest(unittest.TestCase):
         self.assertEqual(problems({"labs": [good]}), [])
         self.assertEqual(problems({"labs": []}), [])
         self.assertIn("number is 2", problems({"labs": [dict(good, number=2)]})[0])
+        # A number may be skipped (reserved for a later lab), but never repeated or reversed.
+        later = dict(good, number=8, name="fs", handout="docs/labs/8-fs.md")
+        self.assertEqual(problems({"labs": [good, later]}), [])
+        self.assertIn("expected a number above 8",
+                      problems({"labs": [good, later, dict(later, number=8, name="x")]})[0])
+        self.assertIn("expected a number above 8",
+                      problems({"labs": [good, later, dict(later, number=7, name="x")]})[0])
         self.assertIn("lowercase", problems({"labs": [dict(good, name="Bump")]})[0])
         dup = problems({"labs": [good, dict(good, number=2)]})
         self.assertIn("already used by lab 1", dup[0])
