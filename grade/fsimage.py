@@ -192,6 +192,7 @@ def pattern(seed, version, n):
 # ---- the crash workload's model (kernel/tests/fs_crash_test.c)
 
 SIZES = (100, 1024, 3000, 8192, 11264, 15000, 500)
+KINDS = (0, 4, 1, 2, 3)
 MAX_SIZE = 20000
 
 
@@ -228,7 +229,7 @@ def crash_model(last):
 
     for s in range(1, last + 1):
         if s >= 2:
-            f, seed, kind = "abcd"[s % 4], s % 4 + 1, (s // 4) % 5
+            f, seed, kind = "abcd"[s % 4], s % 4 + 1, KINDS[(s // 4) % 5]
             if kind == 0:
                 write(f, pattern(seed, s, SIZES[s % 7]))
             elif kind == 1:

@@ -8,7 +8,7 @@
  *
  * Step s:
  *   s = 1   mkdir /crash, and /crash/step
- *   s >= 2  f = "abcd"[s % 4] (seed s % 4 + 1), by (s / 4) % 5:
+ *   s >= 2  f = "abcd"[s % 4] (seed s % 4 + 1), by kind KINDS[(s / 4) % 5]:
  *           0  write f whole: SIZES[s % 7] bytes of version s
  *           1  append 2500 bytes of version s to f (write it whole with 2500 bytes if
  *              it is missing or would pass 20000)
@@ -19,7 +19,9 @@
  *              f whole with 900 bytes
  *   and in every step, /crash/step := s (4 bytes, little-endian).
  * Byte i of version v of a file with seed e is fs_pattern(e, v, i); an appended piece
- * counts i from its own start.
+ * counts i from its own start. KINDS orders each file's cycle so that a file gets a
+ * second name, is appended to through one name and unlinked under the other, and is
+ * freed when its last name goes.
  */
 #include "debug/ktest.h"
 #include "fs/crash.h"
@@ -35,6 +37,7 @@
 #define MAX_SIZE       20000
 
 static const uint32_t SIZES[7] = {100, 1024, 3000, 8192, 11264, 15000, 500};
+static const uint32_t KINDS[5] = {0, 4, 1, 2, 3};
 
 static uint8_t content[MAX_SIZE];
 
@@ -148,7 +151,7 @@ static int step_body(uint32_t s, struct inode *cd, struct held *h)
 	struct inode *ip;
 	long size;
 	int err = 0;
-	switch ((s / 4) % 5) {
+	switch (KINDS[(s / 4) % 5]) {
 	case 0:
 		return write_pattern(cd, f, seed, s, SIZES[s % 7], false, h);
 	case 1:

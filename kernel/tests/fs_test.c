@@ -25,10 +25,10 @@
 #define NEED_FS() KCHECK(fs_mounted(), "no file system is mounted: boot with a disk")
 
 /* Opens path with flags or fails the test. */
-#define OPEN(f, path, flags)                                                                  \
-	do {                                                                                  \
-		int open_err_ = file_open((path), (flags), NULL, &(f));                       \
-		KCHECK(open_err_ == 0, "open(%s): %s", (path), fs_strerror(open_err_));      \
+#define OPEN(f, path, flags)                                                            \
+	do {                                                                            \
+		int open_err_ = file_open((path), (flags), NULL, &(f));                 \
+		KCHECK(open_err_ == 0, "open(%s): %s", (path), fs_strerror(open_err_)); \
 	} while (0)
 
 /* Writes `size` bytes of fs_pattern(seed, version, .) to path in pieces of `piece`. */
@@ -83,7 +83,8 @@ static int check_pattern(const char *path, uint32_t seed, uint32_t version, uint
 			break;
 		}
 		for (long i = 0; i < r; i++) {
-			if (at + i >= size || buf[i] != fs_pattern(seed, version, at + (uint32_t)i)) {
+			if (at + i >= size ||
+			    buf[i] != fs_pattern(seed, version, at + (uint32_t)i)) {
 				*bad = at + (uint32_t)i;
 				result = 1;
 				break;
@@ -157,8 +158,7 @@ KTEST(fs, large_file)
 	struct disk_stats after = disk_stats();
 
 	/* 3. Distinct data blocks at each boundary of the map; nothing past the end. */
-	const uint32_t edges[] = {0,   10,  11,  12,  266, 267,
-	                          268, 522, 523, 778, 1024};
+	const uint32_t edges[] = {0, 10, 11, 12, 266, 267, 268, 522, 523, 778, 1024};
 	long seen[sizeof edges / sizeof edges[0]];
 	for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
 		seen[i] = block_of("/big", edges[i]);
@@ -176,9 +176,9 @@ KTEST(fs, large_file)
 	       (unsigned)FS_MAX_FILE_BLOCKS);
 	err = fs_unlink("/big", NULL);
 	KCHECK(err == 0, "unlink /big: %s", fs_strerror(err));
-	ktest_info("big_blocks=%u writes=%lu reads=%lu max_in_flight=%u", BIG_SIZE / FS_BLOCK_SIZE + 1,
-	           after.writes - before.writes, after.reads - before.reads,
-	           after.max_in_flight);
+	ktest_info("big_blocks=%u writes=%lu reads=%lu max_in_flight=%u",
+	           BIG_SIZE / FS_BLOCK_SIZE + 1, after.writes - before.writes,
+	           after.reads - before.reads, after.max_in_flight);
 }
 
 /* Blocks a file of n data blocks holds in all, indirect blocks included. */
@@ -252,14 +252,13 @@ KTEST(fs, large_delete)
 	}
 	file_stat(f, &st);
 	file_close(f);
-	KCHECK(at == 300 * 1024, "read %u bytes of the unlinked open file, not %u", at,
-	       300 * 1024);
+	KCHECK(at == 300 * 1024, "read %u bytes of the unlinked open file, not %u", at, 300 * 1024);
 	KCHECK(st.nlink == 0, "the unlinked open file has nlink %u", st.nlink);
 	KCHECK(fsu_free_blocks() == free0,
 	       "after the last close of an unlinked file, %ld blocks are still in use",
 	       free0 - fsu_free_blocks());
-	KCHECK(inode_in_use() == inodes0, "%u inodes referenced, %u before",
-	       inode_in_use(), inodes0);
+	KCHECK(inode_in_use() == inodes0, "%u inodes referenced, %u before", inode_in_use(),
+	       inodes0);
 	ktest_info("free_blocks=%ld", free0);
 }
 
@@ -570,8 +569,9 @@ KTEST(fs, concurrent)
 	for (int i = 0; i < WRITERS; i++)
 		thread_join(threads[i]);
 	for (int i = 0; i < WRITERS; i++) {
-		KCHECK(jobs[i].err != -ECORRUPT, "writer %d read back a file that differs at byte %u",
-		       jobs[i].id, jobs[i].bad);
+		KCHECK(jobs[i].err != -ECORRUPT,
+		       "writer %d read back a file that differs at byte %u", jobs[i].id,
+		       jobs[i].bad);
 		KCHECK(jobs[i].err == 0, "writer %d: %s", jobs[i].id, fs_strerror(jobs[i].err));
 	}
 	KCHECK(fsu_free_blocks() == free0, "%ld blocks still in use", free0 - fsu_free_blocks());
