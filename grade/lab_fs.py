@@ -15,6 +15,7 @@ import random
 import re
 import shutil
 import struct
+import subprocess
 
 from gradelib import GradeFailure, Lab
 import fsimage
@@ -49,7 +50,7 @@ def boot_and_check(t, test, **options):
     return run
 
 
-@lab.test(points=15)
+@lab.test(points=10)
 def large_file(t):
     """A file mkfs made and a 1 MiB file, read and written through the direct, indirect
     and double-indirect blocks; the block map at each boundary; many requests in flight."""
@@ -58,6 +59,20 @@ def large_file(t):
     if info["max_in_flight"] < 2:
         raise AssertionError(f"at most {info['max_in_flight']} disk request in flight: the "
                              "commit does not keep several at once")
+
+
+@lab.test(points=10)
+def max_file(t):
+    """The largest file the format allows (65803 blocks, 64.3 MiB) on a 68 MiB disk: one
+    byte more fails with EFBIG, every block reads back, and the unlink frees them all."""
+    image = t.scratch() / "big.img"
+    made = subprocess.run([str(t.session.root / "build" / "mkfs"), str(image), "--blocks",
+                           "70000", "--inodes", "64", str(t.session.root / "README.md")],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        t.fail(f"mkfs could not make a 68 MiB image: {made.stderr.strip()}")
+    t.boot("fs.max_file", disk=image, disk_copy=False, timeout=240).expect_pass("fs.max_file")
+    expect_clean(t, image, "after fs.max_file")
 
 
 @lab.test(points=10)
@@ -243,7 +258,7 @@ def crash(t):
     finish_chain(t, "fs.crash", image, model, known)
 
 
-@lab.test(points=15)
+@lab.test(points=10)
 def crash_random(t):
     """12 crashes at random moments: QEMU killed while steps run, and crashes before a
     random disk write; each time the image is clean once recovered and holds whole steps."""

