@@ -15,11 +15,13 @@
 #include "lib/string.h"
 
 /* Block device feature bits (section 5.2.3) and request kinds (section 5.2.6). */
-#define VIRTIO_BLK_F_RO  5 /* the disk is read-only */
-#define VIRTIO_BLK_T_IN  0
-#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_F_RO    5 /* the disk is read-only */
+#define VIRTIO_BLK_F_FLUSH 9 /* the device has a write cache and takes flush requests */
+#define VIRTIO_BLK_T_IN    0
+#define VIRTIO_BLK_T_OUT   1
+#define VIRTIO_BLK_T_FLUSH 4
 
-#define CONFIG_CAPACITY  0 /* u64 at offset 0 of the configuration: size in sectors */
+#define CONFIG_CAPACITY    0 /* u64 at offset 0 of the configuration: size in sectors */
 
 /* Each in-flight chain's header and status, shared with the device. */
 struct vblk_slot {
@@ -84,13 +86,19 @@ const char *vblk_init(struct vblk *d, uintptr_t regs, void *memory)
 	uint64_t offered = virtio_mmio_device_features(regs);
 	if (!(offered & (1ull << VIRTIO_F_VERSION_1)))
 		return give_up(d, "the device does not offer VIRTIO_F_VERSION_1");
-	/* Only what this driver uses: no indirect chains, no event index, no flush. */
-	uint64_t wanted = (1ull << VIRTIO_F_VERSION_1) | (offered & (1ull << VIRTIO_BLK_F_RO));
+	/*
+	 * Only what this driver uses: no indirect chains, no event index. Accepting FLUSH
+	 * matters: a device whose driver does not (QEMU's) makes every write write-through,
+	 * a host sync per block; with it, writes may be cached and a flush orders them.
+	 */
+	uint64_t wanted = (1ull << VIRTIO_F_VERSION_1) |
+	                  (offered & (1ull << VIRTIO_BLK_F_RO | 1ull << VIRTIO_BLK_F_FLUSH));
 	virtio_mmio_set_driver_features(regs, wanted);
 	virtio_mmio_add_status(regs, VIRTIO_STATUS_FEATURES_OK);
 	if (!(virtio_mmio_status(regs) & VIRTIO_STATUS_FEATURES_OK))
 		return give_up(d, "the device refused the features this driver accepted");
 	d->read_only = wanted & (1ull << VIRTIO_BLK_F_RO);
+	d->can_flush = wanted & (1ull << VIRTIO_BLK_F_FLUSH);
 	d->capacity = virtio_mmio_config64(regs, CONFIG_CAPACITY);
 
 	uint32_t max = virtio_mmio_queue_max(regs, 0);
@@ -135,8 +143,12 @@ enum vblk_submit_result vblk_submit(struct vblk *d, struct vblk_req *req)
 {
 	uint64_t sectors = req->len / VBLK_SECTOR_SIZE;
 	req->done = false;
-	if (req->len == 0 || req->len % VBLK_SECTOR_SIZE != 0 || req->sector >= d->capacity ||
-	    sectors > d->capacity - req->sector || (req->write && d->read_only)) {
+	bool bad = req->flush ? !d->can_flush
+	                      : req->len == 0 || req->len % VBLK_SECTOR_SIZE != 0 ||
+	                                req->sector >= d->capacity ||
+	                                sectors > d->capacity - req->sector ||
+	                                (req->write && d->read_only);
+	if (bad) {
 		req->status = VBLK_IOERR;
 		req->done = true;
 		return VBLK_REFUSED;
@@ -144,17 +156,21 @@ enum vblk_submit_result vblk_submit(struct vblk *d, struct vblk_req *req)
 	if (d->nfree < 3)
 		return VBLK_BUSY;
 
-	uint16_t head = take_desc(d), data = take_desc(d), status = take_desc(d);
-	d->slots[head].header.type = req->write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
+	/* header -> data -> status; a flush has no data. */
+	uint16_t head = take_desc(d), data = req->flush ? 0 : take_desc(d), status = take_desc(d);
+	d->slots[head].header.type = req->flush   ? VIRTIO_BLK_T_FLUSH
+	                             : req->write ? VIRTIO_BLK_T_OUT
+	                                          : VIRTIO_BLK_T_IN;
 	d->slots[head].header.reserved = 0;
-	d->slots[head].header.sector = req->sector;
+	d->slots[head].header.sector = req->flush ? 0 : req->sector;
 	*status_byte(d, head) = 0xff; /* not a status the device would write */
 
-	d->desc[head] =
-	        (struct virtq_desc){phys(&d->slots[head].header), 16, VIRTQ_DESC_F_NEXT, data};
-	d->desc[data] = (struct virtq_desc){
-	        phys(req->data), req->len,
-	        VIRTQ_DESC_F_NEXT | (req->write ? 0 : VIRTQ_DESC_F_WRITE), status};
+	d->desc[head] = (struct virtq_desc){phys(&d->slots[head].header), 16, VIRTQ_DESC_F_NEXT,
+	                                    req->flush ? status : data};
+	if (!req->flush)
+		d->desc[data] = (struct virtq_desc){
+		        phys(req->data), req->len,
+		        VIRTQ_DESC_F_NEXT | (req->write ? 0 : VIRTQ_DESC_F_WRITE), status};
 	d->desc[status] = (struct virtq_desc){phys(status_byte(d, head)), 1, VIRTQ_DESC_F_WRITE, 0};
 	req->head = head;
 	d->inflight[head] = req;

@@ -38,6 +38,8 @@ struct vblk_req {
 	void *data;      /* physical address = kernel address (the map is direct) */
 	uint32_t len;    /* bytes, a whole number of sectors */
 	bool write;      /* true: data goes to the disk */
+	bool flush;      /* a flush instead (data, len, sector unused): every write the
+			    device has completed is on stable storage once this one is done */
 	void *owner;     /* the caller's, untouched by the driver */
 	/* Set by the driver. */
 	uint8_t status; /* enum vblk_status, valid once done */
@@ -51,6 +53,8 @@ struct vblk {
 	uintptr_t regs;
 	uint64_t capacity; /* sectors, from the device's configuration */
 	bool read_only;    /* the device offered VIRTIO_BLK_F_RO */
+	bool can_flush;    /* it offered VIRTIO_BLK_F_FLUSH: it may cache writes, and a
+			      flush request makes them durable */
 	struct virtq_desc *desc;
 	struct virtq_avail *avail;
 	struct virtq_used *used;
@@ -76,8 +80,9 @@ enum vblk_submit_result {
 	VBLK_QUEUED,  /* the device has it; done() will be called for it */
 	VBLK_BUSY,    /* no free descriptors now: submit again after a completion */
 	VBLK_REFUSED, /* a request the device cannot take (past the end, a write to a
-			 read-only disk, a length that is not whole sectors): req.done is
-			 set, req.status is VBLK_IOERR, done() will not be called */
+			 read-only disk, a length that is not whole sectors, a flush to a
+			 device without them): req.done is set, req.status is VBLK_IOERR,
+			 done() will not be called */
 };
 
 /*

@@ -58,8 +58,9 @@ int disk_probe(void)
 		disk.nblocks = disk.dev.capacity / SECTORS_PER_BLOCK > UINT32_MAX
 		                       ? UINT32_MAX
 		                       : (uint32_t)(disk.dev.capacity / SECTORS_PER_BLOCK);
-		snprintf(disk.description, sizeof disk.description, "virtio-blk at 0x%lx, irq %u%s",
-		         (unsigned long)slot->base, slot->irq,
+		snprintf(disk.description, sizeof disk.description,
+		         "virtio-blk at 0x%lx, irq %u%s%s", (unsigned long)slot->base, slot->irq,
+		         disk.dev.can_flush ? ", write cache" : "",
 		         disk.dev.read_only ? ", read-only" : "");
 		return 0;
 	}
@@ -111,7 +112,8 @@ void disk_interrupt(void)
 /* With disk.lock held: queues req, sleeping while every descriptor is taken. */
 static void submit(struct vblk_req *req)
 {
-	if (disk.bad_count && req->sector == (uint64_t)disk.bad_block * SECTORS_PER_BLOCK) {
+	if (disk.bad_count && !req->flush &&
+	    req->sector == (uint64_t)disk.bad_block * SECTORS_PER_BLOCK) {
 		disk.bad_count--;
 		req->status = VBLK_IOERR;
 		req->done = true;
@@ -134,8 +136,12 @@ static int finish(struct vblk_req *req, bool write)
 		return 0;
 	disk.stats.errors++;
 	static const char *const why[] = {"ok", "I/O error", "unsupported request", "bad reply"};
-	printf("sprout: fs: disk %s of block %u failed: %s\n", write ? "write" : "read", blockno,
-	       why[req->status <= VBLK_BADREPLY ? req->status : VBLK_BADREPLY]);
+	const char *what = req->status <= VBLK_BADREPLY ? why[req->status] : why[VBLK_BADREPLY];
+	if (req->flush)
+		printf("sprout: fs: disk flush failed: %s\n", what);
+	else
+		printf("sprout: fs: disk %s of block %u failed: %s\n", write ? "write" : "read",
+		       blockno, what);
 	return -EIO;
 }
 
@@ -185,6 +191,21 @@ int disk_rw_many(const struct disk_io *ios, int n, bool write)
 		if (err)
 			break;
 	}
+	return err;
+}
+
+int disk_flush(void)
+{
+	if (!disk.present)
+		return -ENODEV;
+	if (!disk.dev.can_flush)
+		return 0; /* no write cache: every completed write is durable already */
+	struct vblk_req req = {.flush = true};
+	spin_lock(&disk.lock);
+	submit(&req);
+	int err = finish(&req, true);
+	disk.stats.flushes++;
+	spin_unlock(&disk.lock);
 	return err;
 }
 

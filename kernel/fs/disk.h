@@ -60,9 +60,18 @@ static inline int disk_write(uint32_t blockno, void *data)
 	return disk_rw_many(&io, 1, true);
 }
 
+/*
+ * Makes every write completed so far durable: 0, or -EIO. A disk with a write cache
+ * (QEMU's, with the flush feature the driver accepts) may otherwise keep completed writes
+ * in volatile memory and write them out in any order; the log flushes around its commit
+ * point. A no-op on a disk without a cache. Caller as for disk_rw_many().
+ */
+int disk_flush(void);
+
 struct disk_stats {
 	uint64_t reads, writes; /* blocks */
-	uint64_t errors;        /* requests that failed */
+	uint64_t flushes;
+	uint64_t errors; /* requests that failed */
 	uint64_t interrupts;
 	uint32_t max_in_flight; /* most requests in flight at one time */
 };

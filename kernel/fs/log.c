@@ -60,14 +60,25 @@ static int write_blocks(const uint32_t *to, struct buf *const *from, uint32_t n)
 	return disk_rw_many(ios, (int)n, true);
 }
 
-/* Writes the log header: count, and blocks[0..count) of the running transaction. */
+/*
+ * Writes the log header: count, and blocks[0..count) of the running transaction. The
+ * header orders everything: the disk may keep completed writes in a cache and write them
+ * out in any order, so every write before the header is flushed to stable storage first,
+ * and a header with a count is flushed before any write after it. (A header of 0 needs no
+ * flush after it: if it is lost, recovery installs the same blocks again.)
+ */
 static int write_header(uint32_t count)
 {
 	struct fs_log_header h = {.count = count};
 	memcpy(h.blocks, log.blocks, count * sizeof h.blocks[0]);
 	memset(header_block, 0, sizeof header_block);
 	memcpy(header_block, &h, sizeof h);
-	return disk_write(log.start, header_block);
+	int err = disk_flush();
+	if (err == 0)
+		err = disk_write(log.start, header_block);
+	if (err == 0 && count > 0)
+		err = disk_flush();
+	return err;
 }
 
 /*
