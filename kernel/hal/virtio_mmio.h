@@ -94,9 +94,9 @@ struct virtio_mmio_id {
 struct virtio_mmio_id virtio_mmio_identify(uintptr_t base);
 
 /*
- * The functions below need, besides a mapped window as above: a version 2 device, and
- * a caller that holds whatever serialises this device (its driver's lock, or boot before
- * the device can interrupt).
+ * For every function below, caller must pass a mapped window as above holding a version
+ * 2 device, and must hold whatever serialises that device (its driver's lock, or be the
+ * boot code starting it before its interrupt is wired).
  */
 
 /*
