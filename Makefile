@@ -12,6 +12,7 @@
 #   make hostbench  the allocators' figures on the host
 #   make mkfstest   build mkfs (the file-system image tool) and run its tests
 #   make userbuild  build the user programs (user/); make usertest runs their host tests
+#   make fsimage    build the file-system image `make qemu` attaches ($(BUILD)/fs.img)
 
 CROSS   ?= riscv64-unknown-elf-
 CC      := $(CROSS)gcc
@@ -61,10 +62,26 @@ endif
 QEMUOPTS = -machine virt -bios default -nographic -no-reboot -m $(MEM) -smp $(CPUS) \
 	   -kernel $(KERNEL)
 
-.PHONY: all kernel qemu qemu-gdb print-qemu grade test labs bench clean tools \
-	compile_commands.json
-all: kernel
+# The disk (lab 8): a virtio block device in the first virtio-mmio slot, with the modern
+# (version 2) interface, holding the image $(1).
+qemu_disk = -drive file=$(1),if=none,format=raw,id=x0 \
+	    -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0 \
+	    -global virtio-mmio.force-legacy=false
+
+# The file-system image: build/mkfs puts each of FS_FILES in the root directory under its
+# base name (a leading _ dropped: mkfs/README.md). Lab 7 adds its programs with
+# FS_FILES += ...; the test files are the kernel tests' (kernel/tests/fs_test.c).
+FSIMG     := $(BUILD)/fs.img
+FS_BLOCKS ?= 4096
+FS_INODES ?= 200
+FS_TEST_FILES := $(BUILD)/fsdata/pattern.bin
+FS_FILES  += README.md $(FS_TEST_FILES)
+
+.PHONY: all kernel fsimage qemu qemu-gdb print-qemu print-qemu-disk grade test labs bench \
+	clean tools compile_commands.json
+all: kernel fsimage
 kernel: $(KERNEL)
+fsimage: $(FSIMG)
 
 $(BUILD)/%.c.o: kernel/%.c Makefile
 	@mkdir -p $(dir $@)
@@ -113,20 +130,38 @@ include kernel/hosttest/hosttest.mk
 include mkfs/mkfs.mk
 include user/user.mk
 
+# 300 KiB and 123 bytes (301 blocks: past the direct and single-indirect blocks) where
+# byte i is (i + i / 1024 * 7) mod 251: the fs tests read it back through the kernel.
+$(BUILD)/fsdata/pattern.bin: Makefile
+	@mkdir -p $(dir $@)
+	@$(PYTHON) -c 'import sys; sys.stdout.buffer.write(bytes((i + i // 1024 * 7) % 251 \
+		for i in range(300 * 1024 + 123)))' > $@
+
+$(FSIMG): $(MKFS) $(FS_FILES) Makefile
+	$(say) "  MKFS    $@"
+	@$(MKFS) $@ --blocks $(FS_BLOCKS) --inodes $(FS_INODES) $(FS_FILES) > /dev/null
+
 # Installs missing tools through the system package manager (or says what to install).
 tools:
 	@sh kernel/scripts/ensure-tools.sh
 
-qemu: tools kernel
-	$(QEMU) $(QEMUOPTS) -append "$(KARGS)" $(QEMUEXTRA)
+qemu: tools kernel fsimage
+	$(QEMU) $(QEMUOPTS) $(call qemu_disk,$(FSIMG)) -append "$(KARGS)" $(QEMUEXTRA)
 
-qemu-gdb: tools kernel
+qemu-gdb: tools kernel fsimage
 	@echo "QEMU waits for a debugger: run gdb-multiarch in this directory (port $(GDBPORT))"
-	$(QEMU) $(QEMUOPTS) -append "$(KARGS)" $(QEMUEXTRA) -S -gdb tcp::$(GDBPORT)
+	$(QEMU) $(QEMUOPTS) $(call qemu_disk,$(FSIMG)) -append "$(KARGS)" $(QEMUEXTRA) -S \
+		-gdb tcp::$(GDBPORT)
 
-# The QEMU command the grader runs (it adds -append and test-specific options).
+# The QEMU command the grader runs (it adds -append and test-specific options). It has
+# no disk: a graded boot that wants one adds the options of `make print-qemu-disk
+# DISK=image` with an image of its own, so parallel boots never share one.
 print-qemu:
 	@echo $(QEMU) $(QEMUOPTS)
+
+DISK ?= $(FSIMG)
+print-qemu-disk:
+	@echo $(call qemu_disk,$(DISK))
 
 grade: kernel
 	$(PYTHON) grade/grade.py $(if $(LAB),--lab $(LAB)) $(GRADEFLAGS) $(TEST)

@@ -191,8 +191,11 @@ class Run:
     guest: under -icount, (guest seconds last read, budget, stall seconds)."""
 
     def __init__(self, tests, token, kargs, cpus, options, inputs, until, timeout,
-                 text, status, stopped, seconds, root=None, pcs=None, guest=None):
+                 text, status, stopped, seconds, root=None, pcs=None, guest=None, disk=None):
         self.tests, self.token, self.kargs, self.cpus = tests, token, kargs, cpus
+        # (image, copied): the disk image the boot had, and whether it got a fresh copy of
+        # it (then the image itself was left as it was); None for a boot without a disk.
+        self.disk = disk
         self.options, self.inputs, self.until, self.timeout = options, inputs, until, timeout
         self.lines = text.splitlines()
         self.text = "\n".join(self.lines)
@@ -362,11 +365,20 @@ class Run:
                 for w in (e[3].split(None, 2) for e in self.events(("BENCH",))) if len(w) > 1]
 
     def reproduce(self):
-        """The `make qemu` command that boots the same way."""
+        """The `make qemu` command that boots the same way. A boot with a copy of a disk
+        image boots a copy too, so that the image stays as it was. (`make qemu` always
+        attaches a disk; for a boot the grader made without one, the tests end before the
+        file system's boot step, so the disk changes nothing.)"""
         words = ["make", "qemu", f"CPUS={self.cpus}", f"KARGS={_quote(self.kargs)}"]
         if self.options:
             words.append(f"QEMUEXTRA={_quote(shlex.join(self.options))}")
-        return " ".join(words)
+        if self.disk is None:
+            return " ".join(words)
+        image, copied = self.disk
+        if not copied:
+            return " ".join(words + [f"FSIMG={_quote(str(image))}"])
+        scratch = "/tmp/sprout-disk.img"
+        return " ".join([f"cp {_quote(str(image))} {scratch} &&"] + words + [f"FSIMG={scratch}"])
 
     def report(self, session):
         """Lines telling what this run did: the kernel's console lines (OpenSBI's banner
@@ -401,6 +413,19 @@ class Context:
 
     def __init__(self, session, test):
         self.session, self.test, self.runs = session, test, []
+        self._scratch = None
+
+    def scratch(self):
+        """A directory of this test's own, removed when the test ends (disk images that
+        several boots share, files made on the host)."""
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix=f"sprout-{self.test.name}-"))
+        return self._scratch
+
+    def cleanup(self):
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
     def boot(self, tests, **options):
         """Session.boot, keeping the run so that a failure can show it. Under -icount a
@@ -468,16 +493,36 @@ def make_print_qemu(root):
     return command
 
 
+DISK_PLACEHOLDER = "@SPROUT_DISK@"
+
+
+def make_print_qemu_disk(root):
+    """The QEMU options that attach disk image `path`, from `make print-qemu-disk`."""
+    def command(path):
+        done = subprocess.run(["make", "-s", "--no-print-directory", "print-qemu-disk",
+                               f"DISK={path}"], cwd=root, capture_output=True, text=True)
+        lines = done.stdout.strip().splitlines()
+        if done.returncode != 0 or not lines:
+            raise GradeFailure(f"`make print-qemu-disk` failed: {done.stderr.strip()}",
+                               "the disk options from `make print-qemu-disk`")
+        return shlex.split(lines[-1])
+    return command
+
+
 class Session:
     """Settings and shared state of one grading: where the tree is, how QEMU is started
     (replaceable for the grader's own tests), timeouts, parallelism, Ctrl-C."""
 
     def __init__(self, root=ROOT, qemu_command=None, jobs=None, timeout_scale=1.0,
-                 build_command=("make", "-s", "kernel"),
-                 addr2line="riscv64-unknown-elf-addr2line", nm="riscv64-unknown-elf-nm"):
+                 build_command=("make", "-s", "kernel", "fsimage"),
+                 addr2line="riscv64-unknown-elf-addr2line", nm="riscv64-unknown-elf-nm",
+                 disk_command=None):
         self.root = Path(root)
         self.kernel = self.root / "build" / "kernel.elf"
+        self.image = self.root / "build" / "fs.img"  # what `make fsimage` builds
         self.qemu_command = qemu_command or make_print_qemu(self.root)
+        self.disk_command = disk_command or make_print_qemu_disk(self.root)
+        self._disk_words = None
         self.jobs = jobs or os.cpu_count() or 1
         self.timeout_scale = timeout_scale
         self.build_command = list(build_command)
@@ -496,6 +541,15 @@ class Session:
             print(f"grade.py: cannot run {self.build_command[0]}: {e}", file=sys.stderr)
             return False
 
+    def disk_options(self, image):
+        """The QEMU options that attach `image` as the disk (from `make print-qemu-disk`,
+        asked once)."""
+        with self._lock:
+            if self._disk_words is None:
+                self._disk_words = list(self.disk_command(DISK_PLACEHOLDER))
+            words = list(self._disk_words)
+        return [w.replace(DISK_PLACEHOLDER, str(image)) for w in words]
+
     def qemu_base(self, cpus):
         """The QEMU command for this many harts, without -append (asked once per count)."""
         with self._lock:
@@ -504,14 +558,17 @@ class Session:
             return list(self._qemu[cpus])
 
     def boot(self, tests, cpus=1, icount=None, timeout=None, extra_args="", qemu_extra=(),
-             input=(), until=None, guest_seconds=None):
+             input=(), until=None, guest_seconds=None, disk=None, disk_copy=True):
         """Boots the kernel once to run kernel tests `tests` (an id or a list of ids) and
         returns the Run. icount: "shift=3" or 3 (guest time from instruction counts);
         timeout: host seconds (before --timeout-scale); guest_seconds: with icount, stop
         QEMU once guest time passes this; input: (regex, bytes) pairs typed once regex
         appears; until: stop QEMU once this regex appears on the console (the run then
         has no exit status). Stopped for taking too long, QEMU is first asked where its
-        harts are (run.pcs), through the monitor every boot has."""
+        harts are (run.pcs), through the monitor every boot has. disk: a disk image to
+        attach (True: the one `make fsimage` builds); the boot gets a fresh copy of it,
+        so parallel boots never share one, unless disk_copy=False, which attaches the
+        image itself (a test that boots the same disk again, as the crash tests do)."""
         if guest_seconds is not None and icount is None:
             raise ValueError("guest_seconds needs icount: without -icount guest time "
                              "follows the host's clock")
@@ -522,9 +579,20 @@ class Session:
             ["-icount", f"shift={icount}" if isinstance(icount, int) else icount]
         options += shlex.split(qemu_extra) if isinstance(qemu_extra, str) else list(qemu_extra)
         seconds = (timeout or DEFAULT_TIMEOUT) * self.timeout_scale
+        if disk is True:
+            disk = self.image
         with tempfile.TemporaryDirectory(prefix="sprout-qemu-") as tmp:
             monitor = Monitor(Path(tmp) / "monitor")
-            command = self.qemu_base(cpus) + ["-append", kargs] + options + \
+            attach = []
+            if disk is not None:
+                if not Path(disk).is_file():
+                    raise GradeFailure(f"no disk image {disk}", "a disk image (make fsimage)")
+                image = Path(disk)
+                if disk_copy:
+                    image = Path(tmp) / "disk.img"
+                    shutil.copyfile(disk, image)
+                attach = self.disk_options(image)
+            command = self.qemu_base(cpus) + attach + ["-append", kargs] + options + \
                 ["-monitor", f"unix:{monitor.path},server,nowait"]
             watch = None if icount is None else \
                 _GuestWatch(monitor, guest_seconds, STALL_SECONDS * self.timeout_scale)
@@ -549,7 +617,8 @@ class Session:
                     monitor.close()
         guest = watch and (watch.seconds or 0.0, guest_seconds, watch.stall)
         return Run(ids, token, kargs, cpus, options, list(input), until, seconds, *result,
-                   root=self.root, pcs=hang.get("pcs"), guest=guest)
+                   root=self.root, pcs=hang.get("pcs"), guest=guest,
+                   disk=None if disk is None else (Path(disk), disk_copy))
 
     def _kernel_symbols(self):
         """[(address, nm type, name)] of the kernel, sorted; read once with nm."""
@@ -621,8 +690,16 @@ class Session:
         return out
 
     def run_one(self, test):
-        """Runs one test; any exception fails it, with the report of the run concerned."""
-        ctx, start = Context(self, test), time.monotonic()
+        """Runs one test; any exception fails it, with the report of the run concerned.
+        The test's scratch directory goes once it is over."""
+        ctx = Context(self, test)
+        try:
+            return self._run_one(test, ctx)
+        finally:
+            ctx.cleanup()
+
+    def _run_one(self, test, ctx):
+        start = time.monotonic()
         try:
             test.func(ctx)
             return Result(test, True, time.monotonic() - start, "", ctx.runs)

@@ -181,6 +181,12 @@ def echo():
 def until():
     say("sprout: ready"); time.sleep(1000)
 
+def disk_write():  # writes to the disk image it was given, as the kernel's fs tests do
+    path = sys.argv[sys.argv.index("-drive") + 1].split(",")[0][len("file="):]
+    with open(path, "a") as f:
+        f.write("written\n")
+    say("disk: " + path); passing("disk.write"); done(); return 0
+
 say("", "OpenSBI v1.1", *(f"  (logo line {i})" for i in range(8)), "",
     "Platform Name             : fake", "Boot HART ID              : 0", "")
 say("sprout: fake QEMU", "args: " + " ".join(sys.argv[1:]))
@@ -333,10 +339,15 @@ def fake_qemu(cpus):
     return [sys.executable, str(ROOT / "fakeqemu.py"), "-smp", str(cpus)]
 
 
+def fake_disk(path):
+    return ["-drive", f"file={path},if=none,format=raw,id=x0", "-device", "virtio-blk-device"]
+
+
 def options(**extra):
     """Session options that put the fakes in place of QEMU, make, addr2line and nm."""
     return {"root": ROOT, "qemu_command": fake_qemu, "build_command": ["true"],
-            "addr2line": str(ROOT / "fake-addr2line"), "nm": str(ROOT / "fake-nm"), **extra}
+            "addr2line": str(ROOT / "fake-addr2line"), "nm": str(ROOT / "fake-nm"),
+            "disk_command": fake_disk, **extra}
 
 
 def eventually(check, *args):
@@ -495,6 +506,73 @@ class Judging(unittest.TestCase):
         run = self.boot("until", until=r"^sprout: ready")
         self.assertEqual((run.stopped, run.status), ("until", None))
         self.assertLess(run.seconds, 5)
+
+
+class Disks(unittest.TestCase):
+    """t.boot(disk=...): a fresh copy of the image per boot unless disk_copy=False, so that
+    parallel boots never share one; a test's scratch directory goes with the test."""
+
+    def setUp(self):
+        self.session = gradelib.Session(**options())
+        self.dir = Path(tempfile.mkdtemp(prefix="sprout-disk-test-"))
+        self.image = self.dir / "fs.img"
+        self.image.write_text("image\n")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def written_to(self, run):
+        return run.expect(r"^disk: (\S+)$").group(1)
+
+    def test_each_boot_gets_a_fresh_copy(self):
+        first = self.session.boot("disk.write", disk=self.image)
+        second = self.session.boot("disk.write", disk=self.image)
+        first.expect_pass()
+        paths = {self.written_to(first), self.written_to(second)}
+        self.assertEqual(len(paths), 2)
+        self.assertNotIn(str(self.image), paths)
+        self.assertEqual(self.image.read_text(), "image\n")
+        self.assertFalse(any(Path(p).exists() for p in paths))
+        self.assertEqual(first.disk, (self.image, True))
+        self.assertEqual(first.reproduce(),
+                         f"cp '{self.image}' /tmp/sprout-disk.img && make qemu CPUS=1 "
+                         f"KARGS='test=disk.write token={first.token}' "
+                         "FSIMG=/tmp/sprout-disk.img")
+
+    def test_the_image_itself_when_asked(self):
+        for _ in range(2):
+            run = self.session.boot("disk.write", disk=self.image, disk_copy=False)
+            self.assertEqual(self.written_to(run), str(self.image))
+        self.assertEqual(self.image.read_text(), "image\nwritten\nwritten\n")
+        self.assertTrue(run.reproduce().endswith(f" FSIMG='{self.image}'"))
+
+    def test_default_image_and_missing_image(self):
+        built = ROOT / "build" / "fs.img"
+        built.write_text("built\n")
+        try:
+            run = self.session.boot("disk.write", disk=True)
+            self.assertEqual(run.disk, (built, True))
+        finally:
+            built.unlink()
+        with self.assertRaises(gradelib.GradeFailure) as caught:
+            self.session.boot("disk.write", disk=self.dir / "nope.img")
+        self.assertIn("no disk image", caught.exception.got)
+        run = self.session.boot("ok.one")
+        self.assertIsNone(run.disk)
+        self.assertNotIn("-drive", run.text)
+
+    def test_scratch_goes_with_the_test(self):
+        made = []
+
+        def uses_scratch(t):
+            made.append(t.scratch())
+            (t.scratch() / "x").write_text("x")
+            raise AssertionError("fails, and the scratch still goes")
+        test = gradelib.Test("fake", "uses_scratch", 1, uses_scratch)
+        result = self.session.run_one(test)
+        self.assertFalse(result.passed)
+        self.assertEqual(len(made), 1)
+        self.assertFalse(made[0].exists())
 
 
 class Processes(unittest.TestCase):

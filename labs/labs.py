@@ -115,6 +115,7 @@ def parse_catalog(data, path=CATALOG_PATH):
         problems.append(Problem(path, 1, "unknown top-level keys: %s" % ", ".join(extra)))
     labs = []
     seen = {}
+    previous = None  # the number of the lab before
     fields = ("number", "name", "title", "handout")
     for index, entry in enumerate(doc["labs"]):
         where = "lab #%d" % (index + 1)
@@ -133,10 +134,17 @@ def parse_catalog(data, path=CATALOG_PATH):
             problems.append(Problem(path, line, "%s: missing %s" % (where, ", ".join(missing))))
             continue
         number, title, handout = entry["number"], entry["title"], entry["handout"]
+        # Labs are numbered from 1 in catalog order. A number may be skipped: it is reserved
+        # for a lab not in the catalog yet (lab 8 may come before lab 7 is written).
         # bool is an int in Python; "number": true is a typo, not lab 1.
-        if not isinstance(number, int) or isinstance(number, bool) or number != index + 1:
-            problems.append(Problem(path, line, "%s: number is %r, expected %d (labs are numbered "
-                                    "1..n in catalog order)" % (where, number, index + 1)))
+        if not isinstance(number, int) or isinstance(number, bool) or \
+                (number != 1 if previous is None else number <= previous):
+            expected = "1" if previous is None else "a number above %d" % previous
+            problems.append(Problem(path, line, "%s: number is %r, expected %s (labs are "
+                                    "numbered from 1 up in catalog order; a number may be "
+                                    "skipped)" % (where, number, expected)))
+        elif isinstance(number, int):
+            previous = number
         if not isinstance(name, str) or not LAB_NAME_RE.match(name):
             problems.append(Problem(path, line, "%s: name must be lowercase letters, digits and "
                                     "'_', starting with a letter" % where))

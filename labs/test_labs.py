@@ -248,6 +248,13 @@ class FenceParserTest(unittest.TestCase):
         self.assertEqual(problems({"labs": [good]}), [])
         self.assertEqual(problems({"labs": []}), [])
         self.assertIn("number is 2", problems({"labs": [dict(good, number=2)]})[0])
+        # A number may be skipped (reserved for a later lab), but never repeated or reversed.
+        later = dict(good, number=8, name="fs", handout="docs/labs/8-fs.md")
+        self.assertEqual(problems({"labs": [good, later]}), [])
+        self.assertIn("expected a number above 8",
+                      problems({"labs": [good, later, dict(later, number=8, name="x")]})[0])
+        self.assertIn("expected a number above 8",
+                      problems({"labs": [good, later, dict(later, number=7, name="x")]})[0])
         self.assertIn("lowercase", problems({"labs": [dict(good, name="Bump")]})[0])
         dup = problems({"labs": [good, dict(good, number=2)]})
         self.assertIn("already used by lab 1", dup[0])
@@ -530,6 +537,10 @@ sys.path.insert(0, ".")
 import impl
 for flag, handout in (("ALPHA", "docs/labs/1-alpha.md"), ("BETA", "docs/labs/2-beta.md")):
     if not getattr(impl, flag):
+        # A stub that keeps the kernel working says so, or (QUIET) forgets to.
+        if flag in getattr(impl, "GOES_ON", ()):
+            print("works without it" + ("" if getattr(impl, "QUIET", False) else ": see " + handout))
+            sys.exit(0)
         print("not implemented yet: see " + handout)
         sys.exit(3)
 """
@@ -579,6 +590,21 @@ class VerifyTest(TempDirTest):
                       "'see docs/labs/1-alpha.md'", lines)
         self.assertIn("ok - solution/2-beta: every beta test passes (1 test)", lines)
         self.assertEqual(git(self.repo, "branch", "--list"), "* main")
+
+    def test_stub_that_keeps_the_kernel_working(self):
+        # Lab fs's stubs leave a working kernel: the boot names the handout, exits 0.
+        impl = mark(IMPL_PY, "#").replace("EXTRA = []", 'EXTRA = []\nGOES_ON = ("BETA",)')
+        write(self.repo, "impl.py", impl)
+        commit_all(self.repo)
+        result = self.verify("--labs", "beta")
+        self.assertEqual(result.returncode, 0, result.stdout)
+        self.assertIn("ok - lab/2-beta: booting with no test says 'see docs/labs/2-beta.md' "
+                      "and goes on to exit status 0", result.stdout)
+        write(self.repo, "impl.py", impl.replace("GOES_ON", "QUIET = True\nGOES_ON"))
+        commit_all(self.repo)
+        result = self.verify("--labs", "beta")
+        self.assertEqual(result.returncode, 1, result.stdout)
+        self.assertIn("no line says 'see docs/labs/2-beta.md'", result.stdout)
 
     def test_test_that_passes_on_the_stub_is_named(self):
         write(self.repo, "impl.py", mark(IMPL_PY, "#").replace("EXTRA = []",

@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 
+#include "abi/device.h"
 #include "abi/fcntl.h"
 #include "abi/stat.h"
 #include "abi/syscall.h"

@@ -1,17 +1,12 @@
 /*
- * The flags of open() and the device numbers of mknod(), shared by the kernel's file
- * system and user programs.
- *
- * Exactly one of O_RDONLY, O_WRONLY and O_RDWR, or'ed with any of the others. A
- * directory opens only O_RDONLY.
+ * Flags of open(), shared by the kernel (kernel/fs/file.c) and user programs. The access
+ * mode is the low two bits: exactly one of O_RDONLY, O_WRONLY, O_RDWR.
  */
 #pragma once
 
-#define O_RDONLY 0x000
-#define O_WRONLY 0x001
-#define O_RDWR   0x002
-#define O_CREATE 0x200 /* make a regular file if path does not exist */
-#define O_TRUNC  0x400 /* empty a regular file opened for writing */
-
-/* Device majors for mknod(path, major, minor) and T_DEVICE inodes. */
-#define CONSOLE 1 /* the console (the UART): user programs open it as /console */
+#define O_RDONLY  0x000
+#define O_WRONLY  0x001
+#define O_RDWR    0x002
+#define O_ACCMODE 0x003 /* the access-mode bits */
+#define O_CREATE  0x200 /* create the file if it does not exist */
+#define O_TRUNC   0x400 /* empty the file on open (a file opened for writing) */

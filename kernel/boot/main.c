@@ -11,6 +11,10 @@
 #include "dev/bootargs.h"
 #include "dev/console.h"
 #include "dev/platform.h"
+#include "fs/disk.h"
+#include "fs/errno.h"
+#include "fs/fs.h"
+#include "fs/super.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
 #include "hal/power.h"
@@ -166,6 +170,24 @@ static void boot_paging(void)
 }
 
 /*
+ * The file system (lab 8): the virtio disk, whose registers the kernel map has mapped by
+ * now, its interrupt, and the mount with the log's recovery. Without a disk, or with one
+ * that cannot be mounted, the kernel goes on without files and says why in one line.
+ */
+static void boot_fs(void)
+{
+	fs_init();
+	int err = disk_probe();
+	if (err == 0) {
+		irq_register(disk_irq(), "virtio-blk", disk_interrupt);
+		fs_mount();
+	} else {
+		printf("sprout: fs: %s\n", err == -ENODEV ? "no disk" : "the disk did not start");
+	}
+	ktest_checkpoint("fs");
+}
+
+/*
  * User mode (lab 7): traps from user mode reach the process layer, which runs system
  * calls and ends faulting programs. (On a lab 7 student branch, the first system call
  * stops the boot.)
@@ -191,6 +213,7 @@ void kmain(uint32_t hartid, uintptr_t dtb)
 	boot_scheduler();
 	boot_production();
 	boot_paging();
+	boot_fs();
 	boot_user();
 
 	/* In the thread "boot", on whichever hart runs it. */

@@ -59,6 +59,27 @@ static void add_device(struct platform *pf, const char *name, uint64_t base, uin
 		pf->devices[pf->ndevices++] = (struct platform_device){name, base, size};
 }
 
+/*
+ * Each virtio-mmio slot goes on both lists: platform.devices, so that the kernel map
+ * (lab 6) maps its registers, and platform.virtio, where a driver looks for its device.
+ * QEMU lists the slots from the highest address down; keep them in address order, so
+ * that the first slot (bus virtio-mmio-bus.0, the one `make qemu` puts the disk in)
+ * comes first.
+ */
+static void probe_virtio(const struct fdt_node *node, struct platform *pf)
+{
+	uint64_t addr, size;
+	uint32_t irq;
+	if (pf->nvirtio == PLATFORM_MAX_VIRTIO || !fdt_reg(node, 0, &addr, &size) ||
+	    !fdt_prop_u32(node, "interrupts", &irq))
+		return;
+	int i = pf->nvirtio++;
+	for (; i > 0 && pf->virtio[i - 1].base > addr; i--)
+		pf->virtio[i] = pf->virtio[i - 1];
+	pf->virtio[i] = (struct platform_virtio){addr, size, irq};
+	add_device(pf, "virtio", addr, size);
+}
+
 static void visit(const struct fdt_node *node, void *ctx)
 {
 	struct platform *pf = ctx;
@@ -105,6 +126,8 @@ static void visit(const struct fdt_node *node, void *ctx)
 			walk.plic_contexts =
 			        fdt_prop(node, "interrupts-extended", &walk.plic_contexts_len);
 		}
+	} else if (fdt_is_compatible(node, "virtio,mmio")) {
+		probe_virtio(node, pf);
 	} else if (fdt_is_compatible(node, "riscv,clint0") ||
 	           fdt_is_compatible(node, "sifive,clint0")) {
 		if (fdt_reg(node, 0, &addr, &size))

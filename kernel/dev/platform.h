@@ -12,6 +12,17 @@
 
 #define PLATFORM_MAX_RESERVED 8
 #define PLATFORM_MAX_DEVICES  16
+#define PLATFORM_MAX_VIRTIO   8 /* QEMU virt has eight virtio-mmio slots */
+
+/*
+ * A virtio-mmio slot (compatible "virtio,mmio"): a register window and an interrupt.
+ * The tree lists every slot, empty or not; what sits in one (a disk, nothing) is read
+ * from its registers once they are mapped (kernel/dev/virtio_blk.h).
+ */
+struct platform_virtio {
+	uint64_t base, size;
+	uint32_t irq;
+};
 
 /* A device the kernel drives, with its MMIO registers: what the kernel map maps (lab 6). */
 struct platform_device {
@@ -45,6 +56,8 @@ struct platform {
 	uint64_t plic_base, plic_size;
 	int plic_context[MAX_HARTS]; /* PLIC S-mode context of each hart id, -1 if none */
 	uint64_t clint_base;
+	struct platform_virtio virtio[PLATFORM_MAX_VIRTIO]; /* in address order */
+	int nvirtio;
 
 	/* Every device above, with its register range as the device tree gives it. */
 	struct platform_device devices[PLATFORM_MAX_DEVICES];
