@@ -69,13 +69,16 @@ qemu_disk = -drive file=$(1),if=none,format=raw,id=x0 \
 	    -global virtio-mmio.force-legacy=false
 
 # The file-system image: build/mkfs puts each of FS_FILES in the root directory under its
-# base name (a leading _ dropped: mkfs/README.md). Lab 7 adds its programs with
-# FS_FILES += ...; the test files are the kernel tests' (kernel/tests/fs_test.c).
+# base name (a leading _ dropped: mkfs/README.md): the user programs, a README and the
+# kernel tests' files (kernel/tests/fs_test.c).
 FSIMG     := $(BUILD)/fs.img
 FS_BLOCKS ?= 4096
 FS_INODES ?= 200
 FS_TEST_FILES := $(BUILD)/fsdata/pattern.bin
 FS_FILES  += README.md $(FS_TEST_FILES)
+# The user programs (lab 7): /init, /sh, /ls, ...
+include user/user.mk
+FS_FILES  += $(USER_PROGS)
 
 .PHONY: all kernel fsimage qemu qemu-gdb print-qemu print-qemu-disk grade test labs bench \
 	clean tools compile_commands.json
@@ -128,7 +131,6 @@ $(KERNEL): $(KOBJS) $(BUILD)/ksyms.S kernel/kernel.ld
 
 include kernel/hosttest/hosttest.mk
 include mkfs/mkfs.mk
-include user/user.mk
 
 # 300 KiB and 123 bytes (301 blocks: past the direct and single-indirect blocks) where
 # byte i is (i + i / 1024 * 7) mod 251: the fs tests read it back through the kernel.

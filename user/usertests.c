@@ -105,12 +105,30 @@ void ut_fail_check(const char *file, int line, const char *cond, const char *fmt
 	fail_line(file, line, cond, fmt, ap);
 }
 
+/*
+ * Children that wait() returned while the caller waited for another: their statuses
+ * stay here until asked for, so waiting for several children in any order loses none.
+ */
+static struct {
+	int pid, status;
+} reaped[64];
+static int nreaped;
+
 int ut_wait_for(int pid)
 {
+	for (int i = 0; i < nreaped; i++) {
+		if (reaped[i].pid == pid) {
+			int status = reaped[i].status;
+			reaped[i] = reaped[--nreaped];
+			return status;
+		}
+	}
 	int status, got;
 	while ((got = wait(&status)) >= 0) {
 		if (got == pid)
 			return status;
+		if (nreaped < (int)(sizeof reaped / sizeof reaped[0]))
+			reaped[nreaped++] = (typeof(reaped[0])){got, status};
 	}
 	FAIL("wait lost child %d", pid);
 }

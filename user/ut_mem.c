@@ -448,8 +448,11 @@ static void exec_bad_strings(void)
 	for (int i = 0; i < n; i++) {
 		CHECK(exec(bad[i], argv) == -1, "exec of %s", what[i]);
 		CHECK(exec("/echo", (char **)bad[i]) == -1, "exec with argv at %s", what[i]);
+		/* As an argument, a null pointer only ends argv early, and a long string is
+		   fine (MAXPATH limits paths): neither is a bad argument. */
 		char *bad_arg[] = {"echo", bad[i], 0};
-		CHECK(exec("/echo", bad_arg) == -1, "exec with an argument at %s", what[i]);
+		if (bad[i] != 0 && strcmp(what[i], "a path of MAXPATH characters and its NUL") != 0)
+			CHECK(exec("/echo", bad_arg) == -1, "exec with an argument at %s", what[i]);
 	}
 	/* An argv array with no null pointer before unmapped memory. */
 	char *page = sbrk(4096);

@@ -47,8 +47,10 @@ void test_wait_bad_pointer(void)
 	char *bad[16];
 	const char *what[16];
 	int n = ut_bad_addresses(bad, what, 16);
+	/* Not the null pointer: wait(0) is a valid call that reaps without a status. */
 	for (int i = 0; i < n; i++)
-		CHECK(wait((int *)bad[i]) == -1, "wait(%s) did not fail", what[i]);
+		if (bad[i] != 0)
+			CHECK(wait((int *)bad[i]) == -1, "wait(%s) did not fail", what[i]);
 	CHECK(wait((int *)test_wait_bad_pointer) == -1, "wait into read-only text");
 	CHECK(wait((int *)(USER_TOP - 2)) == -1, "wait into the last 2 bytes below USER_TOP");
 

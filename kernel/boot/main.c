@@ -199,6 +199,25 @@ static void boot_user(void)
 }
 
 /*
+ * The first program (lab 7): /init from the disk, or the one init= names, as a child of
+ * this thread. When it exits, the kernel shuts down with its verdict. Without a file
+ * system there is nothing to run.
+ */
+static void run_init(void)
+{
+	char path[MAXPATH] = "/init";
+	if (!fs_mounted())
+		return;
+	bootarg("init", path, sizeof path);
+	struct proc *init = proc_start_init(path);
+	if (init == NULL)
+		return;
+	int status = proc_join(init);
+	printf("sprout: %s exited with status %d\n", path, status);
+	shutdown(status == 0 ? EXIT_OK : EXIT_TESTS_FAILED);
+}
+
+/*
  * Caller must be entry.S: the boot hart, on its boot stack, with a0 = hart id and
  * a1 = device-tree address from the firmware.
  */
@@ -226,6 +245,7 @@ void kmain(uint32_t hartid, uintptr_t dtb)
 	pages_print_stats();
 	kmalloc_print_stats();
 	printf("sprout: boot complete\n");
+	run_init();
 	shutdown(EXIT_OK);
 }
 

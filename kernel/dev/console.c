@@ -154,6 +154,19 @@ void console_flush(void)
 	cpu_irq_restore(irq);
 }
 
+/* Called after typed bytes arrive (console_set_input_hook()); set once at boot. */
+static void (*input_hook)(void);
+
+void console_set_input_hook(void (*hook)(void))
+{
+	input_hook = hook;
+}
+
+bool console_has_input(void)
+{
+	return atomic_load_relaxed(&rx.head) != atomic_load_relaxed(&rx.tail);
+}
+
 /* Ctrl-P and what it runs (console_set_ctrl_p()); set once at boot. */
 #define CTRL_P 0x10
 static void (*ctrl_p_handler)(void);
@@ -166,8 +179,9 @@ void console_set_ctrl_p(void (*handler)(void))
 void console_interrupt(void)
 {
 	bool locked = console_acquire();
-	bool ctrl_p = false;
+	bool ctrl_p = false, input = false;
 	for (int c; (c = uart_getc()) >= 0;) {
+		input = true;
 		if (c == CTRL_P && ctrl_p_handler) {
 			ctrl_p = true;
 			continue;
@@ -181,9 +195,11 @@ void console_interrupt(void)
 		tx_drain();
 	if (locked)
 		console_release();
-	/* After the release: the handler prints. */
+	/* After the release: the handlers print, or take other locks. */
 	if (ctrl_p)
 		ctrl_p_handler();
+	if (input && input_hook)
+		input_hook();
 }
 
 void console_start_interrupts(void)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 void console_init(void);
@@ -31,6 +32,16 @@ void console_interrupt(void);
  * console lock is released, so it may print. Boot, once.
  */
 void console_set_ctrl_p(void (*handler)(void));
+
+/*
+ * Makes the console call hook() whenever typed bytes have arrived: the console device
+ * file (kernel/fs/devsw.c) wakes its readers from it. hook runs in interrupt context,
+ * after the console lock is released. Boot, once.
+ */
+void console_set_input_hook(void (*hook)(void));
+
+/* True if a typed character is waiting. Any context. */
+bool console_has_input(void);
 
 /* The next typed character, or -1 if none is waiting. Any context; never waits. */
 int console_getc(void);

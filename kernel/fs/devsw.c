@@ -13,7 +13,10 @@
 #include "dev/console.h"
 #include "fs/errno.h"
 #include "fs/iobuf.h"
+#include "sched/mutex.h"
+#include "sched/sleep.h"
 #include "sched/thread.h"
+#include "sync/spinlock.h"
 
 static const struct devsw *table[NDEV];
 
@@ -54,31 +57,103 @@ static long console_write(uint16_t minor, const struct iobuf *io, size_t n)
 }
 
 /*
- * Waits for at least one typed character, then takes what has been typed, up to n bytes
- * or the end of a line. The console has no wait channel for input yet, so the reader
- * yields the hart between looks.
+ * Readers of the console wait on this channel; the console's input hook wakes them. The
+ * lock orders a reader's last look for input before its sleep against the wakeup.
  */
+static struct spinlock input_lock = SPINLOCK_INIT("console_input");
+static char input_channel;
+
+/* Interrupt context (console_set_input_hook()): bytes arrived. */
+static void input_arrived(void)
+{
+	spin_lock(&input_lock);
+	wakeup(&input_channel);
+	spin_unlock(&input_lock);
+}
+
+/* Sleeps until a character is typed; false if the reader is interrupted (killed). */
+static bool wait_for_input(void)
+{
+	bool awake = true;
+	spin_lock(&input_lock);
+	while (awake && !console_has_input())
+		awake = sleep_on_interruptible(&input_channel, &input_lock);
+	spin_unlock(&input_lock);
+	return awake;
+}
+
+/*
+ * Line editing: what is typed is echoed and collected into a line, which a read gets
+ * only once Enter ends it. Backspace erases a character, Ctrl-U the line; Ctrl-D ends
+ * the line as it is, so Ctrl-D on an empty line reads as the end of input (0 bytes).
+ */
+#define LINE_MAX   128
+#define KEY_CTRL_D 0x04
+#define KEY_BS     0x08
+#define KEY_CTRL_U 0x15
+#define KEY_DEL    0x7f
+
+static struct mutex reader = MUTEX_INIT("console_reader");
+static char line[LINE_MAX];
+static size_t line_start, line_left; /* the part of the last line not read yet */
+
+static void erase_one(size_t *len)
+{
+	if (*len > 0) {
+		(*len)--;
+		printf("\b \b");
+	}
+}
+
+/* Collects the next line into `line`; false if the reader was interrupted (killed). */
+static bool edit_line(void)
+{
+	size_t len = 0;
+	for (;;) {
+		int c = console_getc();
+		if (c < 0) {
+			if (!wait_for_input())
+				return false;
+			continue;
+		}
+		if (c == '\r')
+			c = '\n';
+		if (c == KEY_BS || c == KEY_DEL) {
+			erase_one(&len);
+		} else if (c == KEY_CTRL_U) {
+			while (len > 0)
+				erase_one(&len);
+		} else if (c == KEY_CTRL_D) {
+			break;
+		} else if (len < LINE_MAX - 1 || c == '\n') {
+			line[len++] = (char)c;
+			printf("%c", c);
+			if (c == '\n')
+				break;
+		}
+	}
+	line_start = 0;
+	line_left = len;
+	return true;
+}
+
+/* A read takes from the current line, editing a new one first if none is left. */
 static long console_read(uint16_t minor, const struct iobuf *io, size_t n)
 {
 	(void)minor;
-	size_t done = 0;
-	while (done < n) {
-		int c = console_getc();
-		if (c < 0) {
-			if (done > 0)
-				break;
-			thread_yield();
-			continue;
-		}
-		char ch = (char)c;
-		int err = iobuf_move(io, done, &ch, 1, false);
-		if (err)
-			return done ? (long)done : err;
-		done++;
-		if (ch == '\n')
-			break;
+	mutex_lock(&reader);
+	if (line_left == 0 && !edit_line()) {
+		mutex_unlock(&reader);
+		return -EINTR;
 	}
-	return (long)done;
+	size_t m = n < line_left ? n : line_left;
+	int err = m ? iobuf_move(io, 0, line + line_start, m, false) : 0;
+	if (err == 0) {
+		line_start += m;
+		line_left -= m;
+	}
+	mutex_unlock(&reader);
+	return err ? err : (long)m;
 }
 
 static const struct devsw console_ops = {console_read, console_write};
@@ -86,4 +161,5 @@ static const struct devsw console_ops = {console_read, console_write};
 void console_device_init(void)
 {
 	devsw_register(CONSOLE, &console_ops);
+	console_set_input_hook(input_arrived);
 }

@@ -8,6 +8,7 @@
 
 enum {
 	EPERM = 1,         /* not allowed (unlinking "." or "..", linking a directory) */
+	EINTR = 4,         /* the waiting thread was interrupted: its process was killed */
 	ENOENT = 2,        /* no such file or directory */
 	EIO = 5,           /* the disk failed a request, or the file system is off */
 	EBADF = 9,         /* not an open descriptor, or not open for that */

@@ -53,6 +53,8 @@ const char *fs_strerror(int err)
 		return "too many links";
 	case EPIPE:
 		return "broken pipe";
+	case EINTR:
+		return "interrupted";
 	case ENAMETOOLONG:
 		return "name too long";
 	case ENOTEMPTY:

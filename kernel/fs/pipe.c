@@ -85,7 +85,10 @@ long pipe_write(struct pipe *p, const struct iobuf *io, size_t n)
 		uint32_t room = PIPE_SIZE - (p->nwrite - p->nread);
 		if (room == 0) {
 			wakeup(&p->nread);
-			sleep_on(&p->nwrite, &p->lock);
+			if (!sleep_on_interruptible(&p->nwrite, &p->lock)) {
+				err = -EINTR; /* killed while waiting for room */
+				break;
+			}
 			continue;
 		}
 		size_t m = n - done < room ? n - done : room;
@@ -103,8 +106,12 @@ long pipe_write(struct pipe *p, const struct iobuf *io, size_t n)
 long pipe_read(struct pipe *p, const struct iobuf *io, size_t n)
 {
 	spin_lock(&p->lock);
-	while (p->nread == p->nwrite && p->writer)
-		sleep_on(&p->nread, &p->lock);
+	while (p->nread == p->nwrite && p->writer) {
+		if (!sleep_on_interruptible(&p->nread, &p->lock)) {
+			spin_unlock(&p->lock);
+			return -EINTR; /* killed while waiting for bytes */
+		}
+	}
 	uint32_t have = p->nwrite - p->nread;
 	size_t m = n < have ? n : have;
 	int err = m ? ring_move(p, p->nread, io, 0, m, false) : 0;

@@ -12,6 +12,7 @@
 #include "abi/syscall.h"
 #include "config.h"
 #include "debug/lab.h"
+#include "fs/fs.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "proc/elf.h"
@@ -59,8 +60,8 @@ static const char *check_segment(const struct elf_phdr *ph, const struct elf_phd
 {
 	if (ph->filesz > ph->memsz)
 		return "a segment has more file bytes than memory";
-	if (ph->memsz == 0 || ph->vaddr % PAGE_SIZE != ph->offset % PAGE_SIZE)
-		return "a segment is empty or not page-aligned with its file offset";
+	if (ph->memsz == 0 || ph->vaddr % PAGE_SIZE != 0 || ph->offset % PAGE_SIZE != 0)
+		return "a segment is empty or not page-aligned";
 	if (ph->vaddr < USER_BASE || ph->memsz > SEGMENTS_TOP - USER_BASE ||
 	    ph->vaddr > SEGMENTS_TOP - ph->memsz)
 		return "a segment lies outside user memory";
@@ -203,4 +204,33 @@ long exec_memory_read(void *ctx, uint64_t offset, void *dst, size_t n)
 		n = m->size - offset;
 	memcpy(dst, (const char *)m->bytes + offset, n);
 	return (long)n;
+}
+
+/* A source reading the locked inode of the program. */
+static long read_inode(void *ctx, uint64_t offset, void *dst, size_t n)
+{
+	if (offset > UINT32_MAX || n > UINT32_MAX)
+		return -1;
+	struct iobuf io = iobuf_kernel(dst);
+	return inode_read(ctx, &io, 0, (uint32_t)offset, (uint32_t)n);
+}
+
+int exec_prepare_path(const char *path, struct inode *cwd, char *const args[], int argc,
+                      struct exec_image *image, const char **why)
+{
+	struct inode *ip;
+	*why = "no such file";
+	if (namei(path, cwd, &ip) != 0)
+		return -1;
+	int r = -1;
+	*why = "the file cannot be read";
+	if (ilock(ip) == 0) {
+		struct exec_source src = {ip, read_inode};
+		*why = "not a regular file";
+		if (ip->d.type == T_FILE)
+			r = exec_prepare(&src, args, argc, image, why);
+		iunlock(ip);
+	}
+	iput(ip);
+	return r;
 }

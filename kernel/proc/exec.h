@@ -35,6 +35,12 @@ struct exec_image {
 int exec_prepare(const struct exec_source *src, char *const args[], int argc,
                  struct exec_image *image, const char **why);
 
+struct inode;
+
+/* exec_prepare() of the regular file at path (relative to cwd, the root if NULL). */
+int exec_prepare_path(const char *path, struct inode *cwd, char *const args[], int argc,
+                      struct exec_image *image, const char **why);
+
 /* A source reading from memory: for programs built into the kernel's tests. */
 struct exec_memory {
 	const void *bytes;

@@ -1,11 +1,17 @@
 /*
- * A process's open files and working directory, as the process layer sees them: made
- * with the process, copied by fork, given back at exit. The file layer (lab 8's
- * kernel/fs/) fills in what they hold.
+ * A process's open files and working directory: made with the process, copied by fork,
+ * given back at exit. The descriptors are the file layer's (kernel/fs/fdtable.h).
  */
 #pragma once
 
-struct proc_files;
+#include "fs/fdtable.h"
+
+struct inode;
+
+struct proc_files {
+	struct fdtable fds;
+	struct inode *cwd; /* NULL when no file system is mounted */
+};
 
 /* An empty table (no descriptors; the root as working directory), or NULL. */
 struct proc_files *files_new(void);

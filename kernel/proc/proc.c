@@ -15,6 +15,7 @@
 #include "hart/hart.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
+#include "proc/exec.h"
 #include "proc/files.h"
 #include "sched/sched.h"
 #include "sched/sleep.h"
@@ -126,6 +127,25 @@ struct proc *proc_spawn(const char *name, struct addrspace *as, uintptr_t entry,
 	return p;
 }
 
+void proc_exec(struct exec_image *image, const char *name)
+{
+	struct proc *p = proc_current();
+	struct thread *me = thread_current();
+	struct addrspace *old = p->as;
+	/* Off the old table before it is freed; a switch back from another hart would
+	   otherwise reload it (run_thread() activates me->as). */
+	cpu_irq_disable();
+	p->as = image->as;
+	me->as = image->as;
+	as_activate(image->as);
+	cpu_irq_enable();
+	as_destroy(old);
+	strlcpy(p->name, name, sizeof p->name);
+	struct trapframe *tf = frame_of(me);
+	trapframe_init_user(tf, image->entry, image->sp);
+	tf->x[REG_A0 + 1] = image->argv;
+}
+
 int proc_fork(void)
 {
 	struct proc *me = proc_current();
@@ -157,15 +177,12 @@ void proc_exit(int status)
 	files_free(p->files); /* closes descriptors: a pipe's other end may be waiting */
 	p->files = NULL;
 	spin_lock(&proc_lock);
-	if (p == init) {
-		spin_unlock(&proc_lock);
-		printf("sprout: init exited with status %d\n", status);
-		shutdown(status == 0 ? EXIT_OK : EXIT_TESTS_FAILED);
-	}
+	/* Orphans go to init; init's own go to the kernel, which is about to shut down. */
+	struct proc *heir = p == init ? NULL : init;
 	bool zombie_for_init = false;
 	for (struct proc *q = procs; q; q = q->next) {
 		if (q->parent == p) {
-			q->parent = init;
+			q->parent = heir;
 			zombie_for_init |= q->state == PROC_ZOMBIE;
 		}
 	}
@@ -173,8 +190,8 @@ void proc_exit(int status)
 	p->state = PROC_ZOMBIE;
 	/* A parent process waits on itself; a kernel thread that spawned p, on p. */
 	wakeup(p->parent ? (void *)p->parent : (void *)p);
-	if (zombie_for_init)
-		wakeup(init);
+	if (zombie_for_init && heir)
+		wakeup(heir);
 	spin_unlock(&proc_lock);
 	thread_exit();
 }
@@ -232,17 +249,8 @@ int proc_wait(int *status)
 
 bool proc_sleep_on(void *chan, struct spinlock *lk)
 {
-	struct proc *p = proc_current();
-	/* killed is read under sched_lock, which proc_kill() holds to set it: either kill
-	   sees this thread asleep and wakes it, or this thread sees killed and stays up. */
-	spin_lock(&sched_lock);
-	spin_unlock(lk);
-	bool killed = p && p->killed;
-	if (!killed)
-		sleep_locked(chan, "proc_sleep_on");
-	spin_unlock(&sched_lock);
-	spin_lock(lk);
-	return !(p && p->killed);
+	/* proc_kill() interrupts the thread: this sleep ends, and so does any later one. */
+	return sleep_on_interruptible(chan, lk);
 }
 
 int proc_kill(int pid)
@@ -252,11 +260,8 @@ int proc_kill(int pid)
 	for (struct proc *q = procs; q; q = q->next) {
 		if (q->pid != pid || q->state != PROC_ALIVE || q == init)
 			continue;
-		spin_lock(&sched_lock);
 		q->killed = true;
-		if (q->thread->state == THREAD_SLEEPING)
-			wakeup_locked(q->thread->chan);
-		spin_unlock(&sched_lock);
+		thread_interrupt(q->thread);
 		found = 0;
 	}
 	spin_unlock(&proc_lock);
@@ -330,6 +335,29 @@ static void user_return(struct trapframe *tf)
 static void enable_counters(void)
 {
 	cpu_user_counters_enable();
+}
+
+struct proc *proc_start_init(const char *path)
+{
+	const char *name = path;
+	for (const char *c = path; *c; c++)
+		if (*c == '/' && c[1])
+			name = c + 1;
+	char *args[] = {(char *)name};
+	struct exec_image image;
+	const char *why;
+	if (exec_prepare_path(path, NULL, args, 1, &image, &why) != 0) {
+		printf("sprout: cannot start %s: %s\n", path, why);
+		return NULL;
+	}
+	struct proc *p = proc_spawn(name, image.as, image.entry, image.sp, image.argc, image.argv);
+	if (p == NULL) {
+		as_destroy(image.as);
+		printf("sprout: cannot start %s: out of memory\n", path);
+		return NULL;
+	}
+	proc_set_init(p);
+	return p;
 }
 
 void proc_init(void)

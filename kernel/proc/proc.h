@@ -65,11 +65,27 @@ void proc_init(void);
 struct proc *proc_spawn(const char *name, struct addrspace *as, uintptr_t entry, uintptr_t sp,
                         long argc, uintptr_t argv);
 
-/* Makes p init: every orphan's parent; the kernel shuts down when init exits. */
+/* Makes p init: every orphan's parent. */
 void proc_set_init(struct proc *p);
+
+/*
+ * Starts the program at path (on the file system) as init, with argv = {its name}, as a
+ * child of this kernel thread, which reaps it with proc_join(). NULL, with a line saying
+ * why, if it cannot be started.
+ */
+struct proc *proc_start_init(const char *path);
 
 /* Waits until p, spawned by this kernel thread, exits; reaps it and returns its status. */
 int proc_join(struct proc *p);
+
+struct exec_image;
+
+/*
+ * The second half of exec(): the calling process gives up its address space for the
+ * image's and will return to user mode at its entry, with sp, a1 = argv and every other
+ * register 0 (a0 is the system call's result: the caller returns argc). Cannot fail.
+ */
+void proc_exec(struct exec_image *image, const char *name);
 
 /* fork(): a copy of the calling process; the child's pid, or -1. */
 int proc_fork(void);

@@ -95,3 +95,32 @@ void wakeup(void *chan)
 	wakeup_locked(chan);
 	spin_unlock(&sched_lock);
 }
+
+bool sleep_on_interruptible(void *chan, struct spinlock *lk)
+{
+	struct thread *me = thread_current();
+	if (me == NULL)
+		panic("sleep_on_interruptible() called outside a thread (from %pS)",
+		      __builtin_return_address(0));
+	assert_may_sleep();
+	assert_held(lk);
+	/* interrupted is read under sched_lock, which thread_interrupt() holds to set it:
+	   either it finds this thread asleep and wakes it, or this thread sees the flag. */
+	spin_lock(&sched_lock);
+	spin_unlock(lk);
+	if (!me->interrupted)
+		sleep_locked(chan, "sleep_on_interruptible");
+	bool woken = !me->interrupted;
+	spin_unlock(&sched_lock);
+	spin_lock(lk);
+	return woken;
+}
+
+void thread_interrupt(struct thread *t)
+{
+	spin_lock(&sched_lock);
+	t->interrupted = true;
+	if (t->state == THREAD_SLEEPING)
+		wakeup_locked(t->chan);
+	spin_unlock(&sched_lock);
+}

@@ -26,6 +26,11 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
+struct spinlock;
+struct thread;
+
 struct spinlock;
 
 /*
@@ -47,3 +52,15 @@ void sleep_locked(void *chan, const char *why);
 
 /* Caller must hold sched_lock: makes every thread sleeping on chan runnable. */
 void wakeup_locked(void *chan);
+
+/*
+ * sleep_on(), but thread_interrupt() ends the sleep too: returns true if woken by a
+ * wakeup (the caller rechecks its condition, as always), false if the thread has been
+ * interrupted, now or before it slept (the flag stays set). For waits a process must
+ * be able to leave when it is killed (lab 7): pipes, the console, wait(), sleep().
+ */
+bool sleep_on_interruptible(void *chan, struct spinlock *lk);
+
+/* Interrupts thread t for good: its interruptible sleeps end now and at once from now
+   on. Any thread; not from a trap handler. */
+void thread_interrupt(struct thread *t);

@@ -39,6 +39,7 @@ struct thread {
 	enum thread_state state;
 	struct thread *link;   /* next on the run queue or the sleep list */
 	void *chan;            /* what it sleeps on while THREAD_SLEEPING */
+	bool interrupted;      /* thread_interrupt(): interruptible sleeps end (sleep.h) */
 	struct thread *joiner; /* the thread waiting in thread_join(), if any */
 	irq_state_t irq_saved; /* the hart's outer interrupt state, kept across a switch */
 	uint32_t hart;         /* the hart it runs on, or last ran on */

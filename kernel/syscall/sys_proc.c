@@ -3,6 +3,9 @@
  * arguments and call kernel/proc/ and kernel/vm/.
  */
 #include "abi/syscall.h"
+#include "fs/file.h"
+#include "fs/inode.h"
+#include "mm/kmalloc.h"
 #include "mm/pages.h"
 #include "proc/proc.h"
 #include "sched/sleep.h"
@@ -25,8 +28,11 @@ long sys_wait(void)
 {
 	uintptr_t where = arg_addr(0);
 	int status;
+	/* A bad pointer fails the call before any child is reaped: none is lost. The
+	   process is single-threaded, so the place stays writable until the copy. */
+	if (where && !as_writable(proc_current()->as, where, sizeof status))
+		return -1;
 	int pid = proc_wait(&status);
-	/* A bad pointer fails the call, but the child is reaped either way. */
 	if (pid > 0 && where && copyout(proc_current()->as, where, &status, sizeof status) != 0)
 		return -1;
 	return pid;
@@ -91,9 +97,13 @@ long sys_sleep(void)
 
 long sys_sysstats(void)
 {
+	/* Empty slabs the heap keeps are free memory: give them back before counting. */
+	kmalloc_trim();
 	struct sysstats s = {
 	        .free_pages = pages_free_count(),
 	        .procs = proc_count(),
+	        .files = (uint32_t)file_count(),
+	        .inodes = inode_in_use(),
 	};
 	return copyout(proc_current()->as, arg_addr(0), &s, sizeof s) == 0 ? 0 : -1;
 }

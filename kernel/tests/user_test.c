@@ -249,8 +249,9 @@ static void break_overlap(struct image *im)
 {
 	im->h.phnum = 2;
 	im->ph[1] = im->ph[0];
-	im->ph[1].vaddr += 8; /* in the first segment's page; offset kept congruent */
-	im->ph[1].offset += 8;
+	im->ph[1].memsz = im->ph[1].filesz = PAGE_SIZE;
+	im->ph[0].memsz = 2 * PAGE_SIZE; /* reaches into the second's page */
+	im->ph[1].vaddr += PAGE_SIZE;
 	im->ph[1].flags = PF_R;
 }
 
@@ -268,7 +269,7 @@ static const struct {
         {break_kernel, "a segment lies outside user memory"},
         {break_wrap, "a segment lies outside user memory"},
         {break_entry, "the entry point is not in an executable segment"},
-        {break_align, "a segment is empty or not page-aligned with its file offset"},
+        {break_align, "a segment is empty or not page-aligned"},
         {break_truncated, "a segment could not be loaded (truncated file, or out of memory)"},
         {break_wx, "a segment is both writable and executable"},
         {break_overlap, "two segments overlap"},

@@ -24,6 +24,11 @@ static bool in_user_range(uintptr_t va, size_t size)
 	return va >= USER_BASE && va < USER_TOP && size <= USER_TOP - va;
 }
 
+static uintptr_t page_down_va(uintptr_t x)
+{
+	return x & ~(uintptr_t)(PAGE_SIZE - 1);
+}
+
 static bool page_aligned(uintptr_t x)
 {
 	return x % PAGE_SIZE == 0;
@@ -212,6 +217,16 @@ static int copy_pages(const struct addrspace *as, uintptr_t va, void *buf, size_
 		n -= chunk;
 	}
 	return 0;
+}
+
+bool as_writable(const struct addrspace *as, uintptr_t va, size_t n)
+{
+	if (n > 0 && !in_user_range(va, n))
+		return false;
+	for (uintptr_t page = page_down_va(va); page < va + n; page += PAGE_SIZE)
+		if (user_to_kernel(as, page, PTE_W) == 0)
+			return false;
+	return true;
 }
 
 int copyin(const struct addrspace *as, void *dst, uintptr_t va, size_t n)

@@ -85,6 +85,9 @@ int as_load(const struct addrspace *as, uintptr_t va, const void *src, size_t n)
  * copyout may have written a prefix.
  */
 int copyin(const struct addrspace *as, void *dst, uintptr_t va, size_t n);
+
+/* True if copyout() of n bytes at va would succeed now (a check that writes nothing). */
+bool as_writable(const struct addrspace *as, uintptr_t va, size_t n);
 int copyout(const struct addrspace *as, uintptr_t va, const void *src, size_t n);
 
 /*
