@@ -1,7 +1,8 @@
 # Sprout: build, boot, debug, grade and test the kernel.
 #
 #   make            build build/kernel.elf
-#   make qemu       boot it in QEMU (Ctrl-A X quits); CPUS=n, KARGS='test=bump'
+#   make qemu       boot it in QEMU (Ctrl-A X quits); CPUS=n, KARGS='test=bump',
+#                   DISK=image (default: build/fs.img)
 #   make qemu-gdb   boot it stopped, waiting for gdb-multiarch on port $(GDBPORT)
 #   make grade      grade the lab of this branch (LAB=bump, LAB=all, TEST=align,
 #                   GRADEFLAGS='-j 4 --json results.json')
@@ -147,12 +148,17 @@ $(FSIMG): $(MKFS) $(FS_FILES) Makefile
 tools:
 	@sh kernel/scripts/ensure-tools.sh
 
-qemu: tools kernel fsimage
-	$(QEMU) $(QEMUOPTS) $(call qemu_disk,$(FSIMG)) -append "$(KARGS)" $(QEMUEXTRA)
+# The disk `make qemu` attaches: build/fs.img, built if need be, or DISK=image, an image
+# of your own (a grader's crashed image, say), which is used as it is, never rebuilt.
+DISK ?= $(FSIMG)
+DISK_DEPS := $(if $(filter $(FSIMG),$(DISK)),fsimage)
 
-qemu-gdb: tools kernel fsimage
+qemu: tools kernel $(DISK_DEPS)
+	$(QEMU) $(QEMUOPTS) $(call qemu_disk,$(DISK)) -append "$(KARGS)" $(QEMUEXTRA)
+
+qemu-gdb: tools kernel $(DISK_DEPS)
 	@echo "QEMU waits for a debugger: run gdb-multiarch in this directory (port $(GDBPORT))"
-	$(QEMU) $(QEMUOPTS) $(call qemu_disk,$(FSIMG)) -append "$(KARGS)" $(QEMUEXTRA) -S \
+	$(QEMU) $(QEMUOPTS) $(call qemu_disk,$(DISK)) -append "$(KARGS)" $(QEMUEXTRA) -S \
 		-gdb tcp::$(GDBPORT)
 
 # The QEMU command the grader runs (it adds -append and test-specific options). It has
@@ -161,7 +167,6 @@ qemu-gdb: tools kernel fsimage
 print-qemu:
 	@echo $(QEMU) $(QEMUOPTS)
 
-DISK ?= $(FSIMG)
 print-qemu-disk:
 	@echo $(call qemu_disk,$(DISK))
 

@@ -376,9 +376,9 @@ class Run:
             return " ".join(words)
         image, copied = self.disk
         if not copied:
-            return " ".join(words + [f"FSIMG={_quote(str(image))}"])
+            return " ".join(words + [f"DISK={_quote(str(image))}"])
         scratch = "/tmp/sprout-disk.img"
-        return " ".join([f"cp {_quote(str(image))} {scratch} &&"] + words + [f"FSIMG={scratch}"])
+        return " ".join([f"cp {_quote(str(image))} {scratch} &&"] + words + [f"DISK={scratch}"])
 
     def report(self, session):
         """Lines telling what this run did: the kernel's console lines (OpenSBI's banner

@@ -1,9 +1,10 @@
 """Lab 8, a crash-safe file system: graded tests.
 
 Each test boots the kernel with a disk: a copy of build/fs.img (`make fsimage`) made for
-that test, so parallel tests never share one. The in-kernel tests (kernel/tests/fs_*.c)
-run right after the file system's boot step. After a test's boots, the host checker
-(`build/mkfs --check`) must find the image clean.
+that test, so parallel tests never share one, kept as build/grade-fs/<test>.img so that a
+failure can be looked at. The in-kernel tests (kernel/tests/fs_*.c) run right after the
+file system's boot step. After a test's boots, the host checker (`build/mkfs --check`)
+must find the image clean.
 
 The crash tests boot one image again and again. Each boot stops the machine at a crash
 point (kernel argument crash=POINT:N, kernel/fs/crash.h) or is killed at a random moment;
@@ -26,11 +27,28 @@ COMMIT_POINTS = ("logged", "header", "install", "installed")
 STEPS_PER_BOOT = 30  # kernel/tests/fs_crash_test.c
 
 
-def own_image(t, name="fs.img"):
-    """A copy of build/fs.img in the test's scratch directory, for boots that share it."""
-    path = t.scratch() / name
+def own_image(t, keep=False):
+    """A copy of build/fs.img for boots that share it: in the test's scratch directory, or
+    with keep, as build/grade-fs/<test>.img, which stays after the test so that a failure
+    can be looked at (`build/mkfs --check` it, or `make qemu DISK=` it)."""
+    if keep:
+        path = t.session.root / "build" / "grade-fs" / f"{t.test.name}.img"
+        path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        path = t.scratch() / "fs.img"
     shutil.copyfile(t.session.image, path)
     return path
+
+
+def kept(image, func):
+    """Runs func(); a failure says where the image it worked on is."""
+    note = f"\n          (the image, as the last boot left it: {image})"
+    try:
+        return func()
+    except GradeFailure as e:
+        raise GradeFailure(f"{e.got}{note}", e.expected, e.run)
+    except AssertionError as e:
+        raise GradeFailure(f"{e}{note}")
 
 
 def expect_clean(t, image, when):
@@ -42,9 +60,12 @@ def expect_clean(t, image, when):
 
 
 def boot_and_check(t, test, **options):
-    """Boots test on an image of its own; it must pass and leave the image clean."""
-    image = own_image(t)
+    """Boots test on a fresh image of its own, kept as build/grade-fs/<test>.img; it must
+    pass and leave the image clean."""
+    image = own_image(t, keep=True)
     run = t.boot(test, disk=image, disk_copy=False, **options)
+    # The boot started from a fresh copy of build/fs.img: so must its reproduction.
+    run.disk = (t.session.image, True)
     run.expect_pass(test)
     expect_clean(t, image, f"after {test}")
     return run
@@ -65,7 +86,8 @@ def large_file(t):
 def max_file(t):
     """The largest file the format allows (65803 blocks, 64.3 MiB) on a 68 MiB disk: one
     byte more fails with EFBIG, every block reads back, and the unlink frees them all."""
-    image = t.scratch() / "big.img"
+    image = t.session.root / "build" / "grade-fs" / "max_file.img"
+    image.parent.mkdir(parents=True, exist_ok=True)
     made = subprocess.run([str(t.session.root / "build" / "mkfs"), str(image), "--blocks",
                            "70000", "--inodes", "64", str(t.session.root / "README.md")],
                           capture_output=True, text=True)
@@ -73,6 +95,7 @@ def max_file(t):
         t.fail(f"mkfs could not make a 68 MiB image: {made.stderr.strip()}")
     t.boot("fs.max_file", disk=image, disk_copy=False, timeout=240).expect_pass("fs.max_file")
     expect_clean(t, image, "after fs.max_file")
+    image.unlink()  # 68 MiB: kept only when the test fails
 
 
 @lab.test(points=10)
@@ -201,9 +224,9 @@ def crash_boot(t, test, image, spec, model, known, until=None):
     return run
 
 
-def done_steps(run):
-    """The steps fs.crash said it finished in this boot, with their commit counts."""
-    return [(i["step"], i["commits"]) for i in run.infos("fs.crash") if "done" in i]
+def done_steps(run, test):
+    """The steps test said it finished in this boot, with their commit counts."""
+    return [(i["step"], i["commits"]) for i in run.infos(test) if "done" in i]
 
 
 def finish_chain(t, test, image, model, known):
@@ -222,7 +245,11 @@ def crash(t):
     and after the install) and during recovery: the host checker finds each image clean
     once recovered, the disk holds exactly the steps committed, and the kernel recovers
     to that same state."""
-    image = own_image(t)
+    image = own_image(t, keep=True)
+    kept(image, lambda: crash_chain(t, "fs.crash", image))
+
+
+def crash_chain(t, test, image):
     model = fsimage.crash_model(10 * STEPS_PER_BOOT)
     schedule = []
     for r in range(10):
@@ -233,20 +260,20 @@ def crash(t):
     known, previous = 0, None
     for point, n in schedule:
         spec = f"{point}:{n}"
-        run = crash_boot(t, "fs.crash", image, spec, model, known)
+        run = crash_boot(t, test, image, spec, model, known)
         if point != "recover":
-            recovered = run.info("fs.crash")["recovered"]
+            recovered = run.info(test)["recovered"]
             if previous and (recovered > 0) != (previous != "logged"):
                 t.fail(f"after a crash at {previous}, the mount recovered {recovered} blocks",
                        "nothing after a crash before the commit point, the transaction "
                        "after one past it")
         previous = point
         if point == "recover":
-            if run.events(("START",), "fs.crash"):
+            if run.events(("START",), test):
                 t.fail(f"crash={spec} let the mount finish", "a crash during recovery")
             after = known
         else:
-            done = done_steps(run)
+            done = done_steps(run, test)
             want = [(known + i, i) for i in range(1, n)]
             if done != want:
                 t.fail(f"with crash={spec} the steps done were (step, commits) {done}",
@@ -255,30 +282,33 @@ def crash(t):
         got = host_state(t, image, f"after crash={spec}")
         check_host_state(t, got, model[after], f"after crash={spec}")
         known = after
-    finish_chain(t, "fs.crash", image, model, known)
+    finish_chain(t, test, image, model, known)
 
 
 @lab.test(points=10)
 def crash_random(t):
     """12 crashes at random moments: QEMU killed while steps run, and crashes before a
     random disk write; each time the image is clean once recovered and holds whole steps."""
-    seed = random.randrange(1 << 30)
+    image = own_image(t, keep=True)
+    kept(image, lambda: random_chain(t, "fs.crash_random", image, random.randrange(1 << 30)))
+
+
+def random_chain(t, test, image, seed):
     rng = random.Random(seed)
-    image = own_image(t)
     model = fsimage.crash_model(14 * STEPS_PER_BOOT)
     known = 0
     for r in range(12):
         if r % 2 == 0:
             stop_after = known + rng.randint(1, 12)
-            run = crash_boot(t, "fs.crash_random", image, None, model, known,
-                             until=rf"^KTEST \S+ INFO fs\.crash_random done step={stop_after}\b")
-            check_kernel_state(run, "fs.crash_random", model[known])
+            until = rf"^KTEST \S+ INFO {re.escape(test)} done step={stop_after}\b"
+            run = crash_boot(t, test, image, None, model, known, until=until)
+            check_kernel_state(run, test, model[known])
             if run.stopped != "until":
-                t.fail(f"fs.crash never said it finished step {stop_after} (seed {seed})")
+                t.fail(f"{test} never said it finished step {stop_after} (seed {seed})")
             when, low = f"after a kill past step {stop_after} (seed {seed})", stop_after
         else:
             spec = f"write:{rng.randint(1, 250)}"
-            crash_boot(t, "fs.crash_random", image, spec, model, known)
+            crash_boot(t, test, image, spec, model, known)
             when, low = f"after crash={spec} (seed {seed})", known
         got = host_state(t, image, when)
         if not low <= got[0] <= known + STEPS_PER_BOOT:
@@ -286,7 +316,7 @@ def crash_random(t):
                    f"a step from {low} to {known + STEPS_PER_BOOT}")
         check_host_state(t, got, model[got[0]], when)
         known = got[0]
-    finish_chain(t, "fs.crash_random", image, model, known)
+    finish_chain(t, test, image, model, known)
 
 
 # ---- damaged images
@@ -396,8 +426,8 @@ def damaged(t):
     """Damaged images (a bad superblock, a corrupt log header, block numbers out of range
     in inodes and indirect blocks, bad entries, types and sizes, garbage) and a disk that
     fails requests: errors and log lines, never a panic; a committed log is installed."""
+    path = own_image(t, keep=True)
     for name, damage, lines in DAMAGE:
-        path = t.scratch() / "damaged.img"
         shutil.copyfile(t.session.image, path)
         img = fsimage.Image(path)
         damage(img)
@@ -408,5 +438,6 @@ def damaged(t):
             for line in lines:
                 run.expect(line)
         except GradeFailure as e:
-            raise GradeFailure(f"on an image with {name}: {e.got}", e.expected, e.run)
+            raise GradeFailure(f"on an image with {name} ({path}, as the boot left it): "
+                               f"{e.got}", e.expected, e.run)
     t.boot("fs.io_error", disk=True).expect_pass("fs.io_error")

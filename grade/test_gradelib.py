@@ -537,14 +537,14 @@ class Disks(unittest.TestCase):
         self.assertEqual(first.reproduce(),
                          f"cp '{self.image}' /tmp/sprout-disk.img && make qemu CPUS=1 "
                          f"KARGS='test=disk.write token={first.token}' "
-                         "FSIMG=/tmp/sprout-disk.img")
+                         "DISK=/tmp/sprout-disk.img")
 
     def test_the_image_itself_when_asked(self):
         for _ in range(2):
             run = self.session.boot("disk.write", disk=self.image, disk_copy=False)
             self.assertEqual(self.written_to(run), str(self.image))
         self.assertEqual(self.image.read_text(), "image\nwritten\nwritten\n")
-        self.assertTrue(run.reproduce().endswith(f" FSIMG='{self.image}'"))
+        self.assertTrue(run.reproduce().endswith(f" DISK='{self.image}'"))
 
     def test_default_image_and_missing_image(self):
         built = ROOT / "build" / "fs.img"
