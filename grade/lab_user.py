@@ -66,3 +66,55 @@ def bad_elf(t):
     run.expect_pass("user.bad_elf")
     if run.info("user.bad_elf")["refused"] != 14:
         raise AssertionError("not every hostile image was tried")
+
+
+# ---- Programs from the disk, through init and the shell ----
+
+PROMPT = rb"^\$ "
+
+
+def shell(t, commands, until, cpus=2, timeout=60):
+    """Boots to the shell with a fresh copy of the disk, types each command after a
+    prompt, and stops once `until` appears."""
+    inputs = [(r"(?m)^\$ ", (c + "\n").encode()) for c in commands]
+    return t.boot((), cpus=cpus, disk=True, input=inputs, until=until, timeout=timeout)
+
+
+@lab.test(points=10)
+def shell_basics(t):
+    """init starts sh; sh runs programs with arguments, pipes, redirection, ; and &."""
+    run = shell(t, ["echo hello sprout", "echo a b c | wc", "echo one > f; cat f",
+                    "mkdir d; ls d", "cat < f | grep one", "echo done"],
+                until=r"(?m)^done\r?$")
+    run.expect(r"(?m)^hello sprout$")
+    run.expect(r"(?m)^\s+1\s+3\s+6$")        # wc of "a b c\n"
+    run.expect(r"(?m)^one$")
+    run.expect(r"(?m)^\.\s+dir\s+\d+\s+\d+$")  # ls of an empty directory: . and ..
+    run.expect(r"(?m)^one$")
+    run.expect(r"(?m)^done$")
+
+
+@lab.test(points=20)
+def usertests(t):
+    """The hostile suite: forks to exhaustion, bad pointers and descriptors to every call,
+    sbrk to exhaustion, pipes closed under blocked readers and writers, exec of garbage,
+    file limits, deep directories, kills; then no page, process, file or inode leaked."""
+    run = shell(t, ["usertests"], until=r"(?m)^usertests: \d+ ok, \d+ failed\r?$", timeout=180)
+    m = run.expect(r"(?m)^usertests: (\d+) ok, (\d+) failed$")
+    failed = [l for l in run.lines if l.startswith("usertests: ") and ": FAIL" in l]
+    if int(m.group(2)) != 0 or failed:
+        raise AssertionError("usertests failed: " + "; ".join(failed))
+    if int(m.group(1)) < 40:
+        raise AssertionError(f"only {m.group(1)} usertests ran")
+    if run.panics():
+        raise AssertionError(f"the kernel panicked: {run.panics()[0][1]}")
+
+
+@lab.test(points=10)
+def fuzz(t):
+    """Four processes make 300 random system calls each with adversarial arguments (seed
+    1): no panic, no leak, and every call that must fail does."""
+    run = shell(t, ["fuzz 1 300"], until=r"(?m)^fuzz: seed 1: (ok|FAIL.*)\r?$", timeout=120)
+    run.expect(r"(?m)^fuzz: seed 1: ok$")
+    if run.panics():
+        raise AssertionError(f"the kernel panicked: {run.panics()[0][1]}")
