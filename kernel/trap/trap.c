@@ -11,6 +11,7 @@
 #include "debug/lab.h"
 #include "debug/panic.h"
 #include "debug/shutdown.h"
+#include "debug/trace.h"
 #include "dev/console.h"
 #include "hal/cpu.h"
 #include "hal/probe.h"
@@ -342,7 +343,9 @@ void trap_handler(struct trapframe *tf)
 	if (probe_fixup(tf))
 		return;
 	h->trap_depth++;
+	trace_trap_enter(tf);
 	trap_dispatch(tf);
+	trace_trap_exit(tf);
 	h->trap_depth--;
 	/*
 	 * About to return from an interrupt to kernel code that had interrupts on: the
