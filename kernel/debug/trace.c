@@ -68,10 +68,11 @@ struct trace_hart {
 		int tid;
 		char name[TRACE_NAME_MAX];
 	} names[TRACE_NAMES]; /* by tid % TRACE_NAMES: the latest thread of each slot */
-	struct trace_record ring[TRACE_RING_RECORDS];
 };
 
 static struct trace_hart trace_harts[MAX_HARTS];
+/* Apart from the rest, so that a slot's address is shifts and adds (the size is a power of two). */
+static struct trace_record trace_rings[MAX_HARTS][TRACE_RING_RECORDS];
 uint8_t trace_contended_holds[MAX_HARTS];
 
 static uint32_t addr32(const void *p)
@@ -84,18 +85,22 @@ static uint32_t saturate32(uint64_t v)
 	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
-/* Caller must have interrupts off: the hart must not change under it. */
-static struct trace_hart *mine(void)
+/* This hart's id. Caller must have interrupts off: the hart must not change under it. */
+static uint32_t mine(void)
 {
-	return &trace_harts[this_hart()->id];
+	return this_hart()->id;
 }
 
-/* Writes one record stamped `time` into th's ring. Caller: th's hart, interrupts off. */
-static void put_at(struct trace_hart *th, uint64_t time, enum trace_kind kind, unsigned x,
-                   uint32_t a, uint32_t b)
+/*
+ * Writes one record stamped `time` into th's ring. Caller: th's hart, interrupts off.
+ * Always inlined, like put(): a hook is then one call and one frame, which is most of
+ * what a record costs (make bench: trace.record).
+ */
+static inline __attribute__((always_inline)) void
+put_at(uint32_t id, uint64_t time, enum trace_kind kind, unsigned x, uint32_t a, uint32_t b)
 {
-	uint64_t seq = atomic_fetch_add_relaxed(&th->claimed, 1);
-	struct trace_record *r = &th->ring[seq % TRACE_RING_RECORDS];
+	uint64_t seq = atomic_fetch_add_relaxed(&trace_harts[id].claimed, 1);
+	struct trace_record *r = &trace_rings[id][seq % TRACE_RING_RECORDS];
 	uint64_t lap = (seq / TRACE_RING_RECORDS) & 1;
 	r->a = a;
 	r->b = b;
@@ -105,24 +110,36 @@ static void put_at(struct trace_hart *th, uint64_t time, enum trace_kind kind, u
 }
 
 /* Writes out the held-back round trips and switch-out, if any. Same caller as put_at(). */
-static void flush_held(struct trace_hart *th)
+static __attribute__((noinline)) void flush_held(uint32_t id)
 {
+	struct trace_hart *th = &trace_harts[id];
 	if (th->again)
-		put_at(th, th->again_since, TRACE_AGAIN, th->again, th->held_tid,
+		put_at(id, th->again_since, TRACE_AGAIN, th->again, th->held_tid,
 		       saturate32(th->again_last - th->again_since));
 	if (th->stopped)
-		put_at(th, th->stop_time, TRACE_STOP, 0, th->held_tid, th->stop_why);
+		put_at(id, th->stop_time, TRACE_STOP, 0, th->held_tid, th->stop_why);
 	th->held_tid = 0;
 	th->again = 0;
 	th->stopped = false;
 }
 
-/* Writes one record stamped now, after anything held back. Same caller as put_at(). */
-static void put(struct trace_hart *th, enum trace_kind kind, unsigned x, uint32_t a, uint32_t b)
+/* put() after writing out what was held back: kept out of line, so that the common path
+   of a hook needs no saved registers. */
+static __attribute__((noinline)) void put_after_flush(uint32_t id, enum trace_kind kind, unsigned x,
+                                                      uint32_t a, uint32_t b)
 {
-	if (th->held_tid)
-		flush_held(th);
-	put_at(th, clock_now(), kind, x, a, b);
+	flush_held(id);
+	put_at(id, clock_now(), kind, x, a, b);
+}
+
+/* Writes one record stamped now, after anything held back. Same caller as put_at(). */
+static inline __attribute__((always_inline)) void put(uint32_t id, enum trace_kind kind, unsigned x,
+                                                      uint32_t a, uint32_t b)
+{
+	if (trace_harts[id].held_tid)
+		put_after_flush(id, kind, x, a, b);
+	else
+		put_at(id, clock_now(), kind, x, a, b);
 }
 
 void trace_record(enum trace_kind kind, unsigned x, uint32_t a, uint32_t b)
@@ -134,7 +151,8 @@ void trace_record(enum trace_kind kind, unsigned x, uint32_t a, uint32_t b)
 
 void trace_switch_in(int tid, const char *name)
 {
-	struct trace_hart *th = mine();
+	uint32_t id = mine();
+	struct trace_hart *th = &trace_harts[id];
 	th->running = (uint32_t)tid;
 	if (th->stopped && th->held_tid == (uint32_t)tid) {
 		/* Straight back, nothing recorded in between: one more round trip. */
@@ -144,7 +162,7 @@ void trace_switch_in(int tid, const char *name)
 		th->again_last = now;
 		th->stopped = false;
 		if (th->again == 0xffff)
-			flush_held(th);
+			flush_held(id);
 		return;
 	}
 	unsigned slot = (unsigned)tid % TRACE_NAMES;
@@ -152,14 +170,15 @@ void trace_switch_in(int tid, const char *name)
 		strlcpy(th->names[slot].name, name, TRACE_NAME_MAX);
 		th->names[slot].tid = tid;
 	}
-	put(th, TRACE_RUN, th->previous, (uint32_t)tid, th->previous_why);
+	put(id, TRACE_RUN, th->previous, (uint32_t)tid, th->previous_why);
 }
 
 void trace_switch_out(int tid, const char *why)
 {
-	struct trace_hart *th = mine();
+	uint32_t id = mine();
+	struct trace_hart *th = &trace_harts[id];
 	if (th->held_tid != (uint32_t)tid && th->held_tid)
-		flush_held(th);
+		flush_held(id);
 	th->running = 0;
 	th->previous = (uint32_t)tid;
 	th->previous_why = addr32(why);
@@ -176,10 +195,11 @@ void trace_sleep(int tid, const void *chan)
 
 void trace_wakeup(int tid, const void *chan)
 {
-	struct trace_hart *th = mine();
+	uint32_t id = mine();
+	struct trace_hart *th = &trace_harts[id];
 	/* The running thread queueing itself (a yield, a preemption) wakes nobody. */
 	if ((uint32_t)tid != th->running)
-		put(th, TRACE_WAKE, th->running, (uint32_t)tid, addr32(chan));
+		put(id, TRACE_WAKE, th->running, (uint32_t)tid, addr32(chan));
 }
 
 /* The cause in 16 bits: the code, and bit 15 for an interrupt. */
@@ -201,8 +221,9 @@ void trace_trap_exit(const struct trapframe *tf)
 void trace_syscall(unsigned nr)
 {
 	irq_state_t irq = cpu_irq_save();
-	struct trace_hart *th = mine();
-	put(th, TRACE_SYSCALL, nr, th->running, 0);
+	uint32_t id = mine();
+	struct trace_hart *th = &trace_harts[id];
+	put(id, TRACE_SYSCALL, nr, th->running, 0);
 	cpu_irq_restore(irq);
 }
 
@@ -215,16 +236,17 @@ void trace_test(const char *suite, const char *name, enum trace_test_event event
 
 void trace_lock_wait(const void *lk, const char *name)
 {
-	struct trace_hart *th = mine();
+	uint32_t id = mine();
+	struct trace_hart *th = &trace_harts[id];
 	th->wait_lock = addr32(lk);
 	th->wait_since = clock_now();
-	put(th, TRACE_LOCK_WAIT, 0, addr32(lk), addr32(name));
+	put(id, TRACE_LOCK_WAIT, 0, addr32(lk), addr32(name));
 }
 
 void trace_lock_acquired_contended(const void *lk, uint64_t spins)
 {
-	struct trace_hart *th = mine();
-	uint32_t id = this_hart()->id;
+	uint32_t id = mine();
+	struct trace_hart *th = &trace_harts[id];
 	uint64_t now = clock_now();
 	uint64_t waited = th->wait_lock == addr32(lk) ? now - th->wait_since : 0;
 	th->wait_lock = 0;
@@ -234,14 +256,14 @@ void trace_lock_acquired_contended(const void *lk, uint64_t spins)
 		th->held[n].since = now;
 		trace_contended_holds[id] = n + 1;
 	}
-	put(th, TRACE_LOCK_ACQ, spins > 0xffff ? 0xffff : (unsigned)spins, addr32(lk),
+	put(id, TRACE_LOCK_ACQ, spins > 0xffff ? 0xffff : (unsigned)spins, addr32(lk),
 	    saturate32(waited));
 }
 
 void trace_lock_releasing_contended(const void *lk)
 {
-	struct trace_hart *th = mine();
-	uint32_t id = this_hart()->id;
+	uint32_t id = mine();
+	struct trace_hart *th = &trace_harts[id];
 	uint8_t n = trace_contended_holds[id];
 	for (uint8_t i = n; i-- > 0;) {
 		if (th->held[i].lock != addr32(lk))
@@ -250,7 +272,7 @@ void trace_lock_releasing_contended(const void *lk)
 		for (uint8_t j = i; j + 1 < n; j++)
 			th->held[j] = th->held[j + 1];
 		trace_contended_holds[id] = n - 1;
-		put(th, TRACE_LOCK_REL, 0, addr32(lk), saturate32(held));
+		put(id, TRACE_LOCK_REL, 0, addr32(lk), saturate32(held));
 		return;
 	}
 }
@@ -326,6 +348,7 @@ static void base64(const uint8_t *in, size_t n, char *out)
 
 static void dump_ring(uint32_t hart, const struct trace_hart *th)
 {
+	const struct trace_record *ring = trace_rings[hart];
 	uint64_t claimed = th->claimed;
 	uint64_t count = claimed < TRACE_RING_RECORDS ? claimed : TRACE_RING_RECORDS;
 	uint64_t first = claimed - count;
@@ -335,7 +358,7 @@ static void dump_ring(uint32_t hart, const struct trace_hart *th)
 		struct trace_record line[RECORDS_PER_LINE];
 		size_t n = 0;
 		for (; n < RECORDS_PER_LINE && seq + n < claimed; n++)
-			line[n] = th->ring[(seq + n) % TRACE_RING_RECORDS];
+			line[n] = ring[(seq + n) % TRACE_RING_RECORDS];
 		const uint8_t *bytes = (const uint8_t *)line;
 		size_t size = n * sizeof line[0];
 		for (size_t i = 0; i < size; i++)
@@ -359,7 +382,7 @@ void trace_dump_if_asked(void)
 	/* The other harts are stopped: their held-back records are written for them. */
 	for (uint32_t h = 0; h < MAX_HARTS; h++)
 		if (trace_harts[h].held_tid)
-			flush_held(&trace_harts[h]);
+			flush_held(h);
 	printf("TRACE begin version=1 clock=time timebase=%lu now=%lu ring=%d record=%u\n",
 	       platform.timebase_hz, clock_now(), TRACE_RING_RECORDS,
 	       (unsigned)sizeof(struct trace_record));
@@ -376,7 +399,7 @@ void trace_dump_if_asked(void)
 		uint64_t claimed = th->claimed;
 		uint64_t count = claimed < TRACE_RING_RECORDS ? claimed : TRACE_RING_RECORDS;
 		for (uint64_t seq = claimed - count; seq < claimed; seq++)
-			dump_strings_of(&th->ring[seq % TRACE_RING_RECORDS]);
+			dump_strings_of(&trace_rings[h][seq % TRACE_RING_RECORDS]);
 	}
 	printf("TRACE end\n");
 	console_flush();
