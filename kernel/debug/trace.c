@@ -46,19 +46,7 @@ struct trace_hart {
 	uint32_t running;          /* the thread running here since the last switch, or 0 */
 	uint32_t previous;         /* the thread that last gave this hart back */
 	uint32_t previous_why;     /* why it did (a string's address) */
-	/*
-	 * A switch-out not written yet, held back in case the thread gets the hart straight
-	 * back (a yield or a preemption with nothing else to run): such round trips are
-	 * counted in one TRACE_AGAIN record instead of filling the ring. Written out, with
-	 * its own time, before any other record of this hart.
-	 */
-	uint32_t held_tid;  /* the thread of the held-back records; 0: none */
-	bool stopped;       /* held_tid has given the hart back, at stop_time */
-	uint32_t stop_why;  /* why (a string's address) */
-	uint64_t stop_time; /* time CSR at the switch-out */
-	uint32_t again;     /* round trips since again_since, the last at again_last */
-	uint64_t again_since, again_last;
-	uint32_t wait_lock; /* the lock this hart waits for, from trace_lock_wait() */
+	uint32_t wait_lock;        /* the lock this hart waits for, from trace_lock_wait() */
 	uint64_t wait_since;
 	struct {
 		uint32_t lock;
@@ -91,55 +79,72 @@ static uint32_t mine(void)
 	return this_hart()->id;
 }
 
+#define TIME_MASK ((1UL << 40) - 1)
+
+static struct trace_record *slot(uint32_t id, uint64_t seq)
+{
+	return &trace_rings[id][seq % TRACE_RING_RECORDS];
+}
+
 /*
- * Writes one record stamped `time` into th's ring. Caller: th's hart, interrupts off.
- * Always inlined, like put(): a hook is then one call and one frame, which is most of
- * what a record costs (make bench: trace.record).
+ * Writes one record into this hart's ring. Caller: hart `id`, interrupts off. Always
+ * inlined: a hook is then one call and one frame, which is most of what a record costs
+ * (make bench: trace.record).
  */
-static inline __attribute__((always_inline)) void
-put_at(uint32_t id, uint64_t time, enum trace_kind kind, unsigned x, uint32_t a, uint32_t b)
+static inline __attribute__((always_inline)) void put(uint32_t id, enum trace_kind kind, unsigned x,
+                                                      uint32_t a, uint32_t b)
 {
 	uint64_t seq = atomic_fetch_add_relaxed(&trace_harts[id].claimed, 1);
-	struct trace_record *r = &trace_rings[id][seq % TRACE_RING_RECORDS];
+	struct trace_record *r = slot(id, seq);
 	uint64_t lap = (seq / TRACE_RING_RECORDS) & 1;
 	r->a = a;
 	r->b = b;
 	/* The head last: a slot with the right lap bit has its arguments. */
 	__asm__ volatile("" ::: "memory");
-	r->head = time << 24 | (uint64_t)(x & 0xffff) << 8 | lap << 7 | kind;
+	r->head = clock_now() << 24 | (uint64_t)(x & 0xffff) << 8 | lap << 7 | kind;
 }
 
-/* Writes out the held-back round trips and switch-out, if any. Same caller as put_at(). */
-static __attribute__((noinline)) void flush_held(uint32_t id)
+static enum trace_kind kind_of(const struct trace_record *r)
+{
+	return (enum trace_kind)(r->head & 0x7f);
+}
+
+/* Clock ticks from the record's time to `now` (the 40 bits it keeps are enough). */
+static uint64_t ticks_since(const struct trace_record *r, uint64_t now)
+{
+	return ((now & TIME_MASK) - (r->head >> 24)) & TIME_MASK;
+}
+
+/*
+ * If this hart's last record is thread tid's switch-out, tid has got the hart straight
+ * back: the switch-out becomes a round trip counted in a TRACE_AGAIN record (the one just
+ * before it, if that counts tid's round trips already, else the switch-out itself).
+ * Returns true if it did. Caller: hart `id`, interrupts off, the only writer of its ring:
+ * taking a record back is safe.
+ */
+static bool straight_back(uint32_t id, uint32_t tid)
 {
 	struct trace_hart *th = &trace_harts[id];
-	if (th->again)
-		put_at(id, th->again_since, TRACE_AGAIN, th->again, th->held_tid,
-		       saturate32(th->again_last - th->again_since));
-	if (th->stopped)
-		put_at(id, th->stop_time, TRACE_STOP, 0, th->held_tid, th->stop_why);
-	th->held_tid = 0;
-	th->again = 0;
-	th->stopped = false;
-}
-
-/* put() after writing out what was held back: kept out of line, so that the common path
-   of a hook needs no saved registers. */
-static __attribute__((noinline)) void put_after_flush(uint32_t id, enum trace_kind kind, unsigned x,
-                                                      uint32_t a, uint32_t b)
-{
-	flush_held(id);
-	put_at(id, clock_now(), kind, x, a, b);
-}
-
-/* Writes one record stamped now, after anything held back. Same caller as put_at(). */
-static inline __attribute__((always_inline)) void put(uint32_t id, enum trace_kind kind, unsigned x,
-                                                      uint32_t a, uint32_t b)
-{
-	if (trace_harts[id].held_tid)
-		put_after_flush(id, kind, x, a, b);
-	else
-		put_at(id, clock_now(), kind, x, a, b);
+	uint64_t n = th->claimed;
+	if (n == 0)
+		return false;
+	struct trace_record *last = slot(id, n - 1);
+	if (kind_of(last) != TRACE_STOP || last->a != tid)
+		return false;
+	uint64_t now = clock_now();
+	if (n >= 2) {
+		struct trace_record *count = slot(id, n - 2);
+		if (kind_of(count) == TRACE_AGAIN && count->a == tid &&
+		    (count->head >> 8 & 0xffff) < 0xffff) {
+			count->b = saturate32(ticks_since(count, now));
+			count->head += 1 << 8;
+			th->claimed = n - 1;
+			return true;
+		}
+	}
+	last->b = saturate32(ticks_since(last, now));
+	last->head = (last->head & ~0xffff7fUL) | 1 << 8 | TRACE_AGAIN;
+	return true;
 }
 
 void trace_record(enum trace_kind kind, unsigned x, uint32_t a, uint32_t b)
@@ -154,17 +159,8 @@ void trace_switch_in(int tid, const char *name)
 	uint32_t id = mine();
 	struct trace_hart *th = &trace_harts[id];
 	th->running = (uint32_t)tid;
-	if (th->stopped && th->held_tid == (uint32_t)tid) {
-		/* Straight back, nothing recorded in between: one more round trip. */
-		uint64_t now = clock_now();
-		if (th->again++ == 0)
-			th->again_since = th->stop_time;
-		th->again_last = now;
-		th->stopped = false;
-		if (th->again == 0xffff)
-			flush_held(id);
+	if (th->previous == (uint32_t)tid && straight_back(id, (uint32_t)tid))
 		return;
-	}
 	unsigned slot = (unsigned)tid % TRACE_NAMES;
 	if (th->names[slot].tid != tid) {
 		strlcpy(th->names[slot].name, name, TRACE_NAME_MAX);
@@ -177,15 +173,10 @@ void trace_switch_out(int tid, const char *why)
 {
 	uint32_t id = mine();
 	struct trace_hart *th = &trace_harts[id];
-	if (th->held_tid != (uint32_t)tid && th->held_tid)
-		flush_held(id);
 	th->running = 0;
 	th->previous = (uint32_t)tid;
 	th->previous_why = addr32(why);
-	th->held_tid = (uint32_t)tid;
-	th->stopped = true;
-	th->stop_why = addr32(why);
-	th->stop_time = clock_now();
+	put(id, TRACE_STOP, 0, (uint32_t)tid, addr32(why));
 }
 
 void trace_sleep(int tid, const void *chan)
@@ -379,10 +370,6 @@ void trace_dump_if_asked(void)
 	if (!bootarg("trace", arg, sizeof arg) || strcmp(arg, "1") != 0)
 		return;
 	cpu_irq_disable();
-	/* The other harts are stopped: their held-back records are written for them. */
-	for (uint32_t h = 0; h < MAX_HARTS; h++)
-		if (trace_harts[h].held_tid)
-			flush_held(h);
 	printf("TRACE begin version=1 clock=time timebase=%lu now=%lu ring=%d record=%u\n",
 	       platform.timebase_hz, clock_now(), TRACE_RING_RECORDS,
 	       (unsigned)sizeof(struct trace_record));

@@ -144,7 +144,7 @@ void trace_lock_wait(const void *lk, const char *name);
 void trace_lock_acquired_contended(const void *lk, uint64_t spins);
 static inline void trace_lock_acquired(const void *lk, uint64_t spins)
 {
-	if (spins)
+	if (__builtin_expect(spins != 0, 0))
 		trace_lock_acquired_contended(lk, spins);
 }
 
@@ -155,7 +155,7 @@ extern uint8_t trace_contended_holds[MAX_HARTS];
 void trace_lock_releasing_contended(const void *lk);
 static inline void trace_lock_releasing(const void *lk)
 {
-	if (trace_contended_holds[this_hart()->id])
+	if (__builtin_expect(trace_contended_holds[this_hart()->id] != 0, 0))
 		trace_lock_releasing_contended(lk);
 }
 

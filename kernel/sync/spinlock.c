@@ -270,7 +270,6 @@ static GIVEN void spin_acquired(struct spinlock *lk, const struct spin_wait *w)
 /* Caller must hold lk, with interrupts off. */
 static GIVEN void spin_releasing(struct spinlock *lk)
 {
-	trace_lock_releasing(lk);
 	/* Locks need not be released in the order they were taken. */
 	struct hart *me = this_hart();
 	for (uint32_t i = me->nheld; i-- > 0;) {
@@ -278,6 +277,7 @@ static GIVEN void spin_releasing(struct spinlock *lk)
 			for (uint32_t j = i; j + 1 < me->nheld; j++)
 				me->held[j] = me->held[j + 1];
 			me->nheld--;
+			trace_lock_releasing(lk);
 			return;
 		}
 	}
