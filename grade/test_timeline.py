@@ -201,7 +201,7 @@ def real_qemu_missing():
 
 class RealKernel(unittest.TestCase):
     """sched.mutex_parked on two harts: the waiter sleeps on the held mutex, the unlock
-    wakes it, its exit wakes the joiner. The rings keep the newest 4096 records of each
+    wakes it, it runs and exits. The rings keep the newest 4096 records of each
     hart, which on two harts may no longer reach back to the test's start (every yield of
     the test thread wakes the other hart's scheduler loop): what is checked is what comes
     last."""
@@ -233,11 +233,10 @@ class RealKernel(unittest.TestCase):
         self.assertIn("thread_exit", threads)
         self.assertTrue(titles(self.root, "timer"))
 
-    def test_the_unlock_and_the_exit_wake_their_threads(self):
+    def test_the_unlock_wakes_the_waiter(self):
+        # (Whether the waiter's exit wakes the joiner depends on which comes first.)
         arrows = titles(self.root, "arrow")
         self.assertTrue(any("woke 'waiter'" in t and "asleep on channel" in t for t in arrows),
-                        arrows)
-        self.assertTrue(any(t.startswith("'waiter'") and "woke 'boot'" in t for t in arrows),
                         arrows)
 
     def test_the_test_passes(self):

@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # ---------------------------------------------------------------- the records
 
 KINDS = {1: "run", 2: "stop", 3: "trap_in", 4: "trap_out", 5: "lock_wait", 6: "lock_acq",
-         7: "lock_rel", 8: "sleep", 9: "wake", 10: "syscall", 11: "test", 12: "again"}
+         7: "lock_rel", 8: "sleep", 9: "wake", 10: "syscall", 11: "test", 12: "again",
+         13: "note"}
 TEST_EVENTS = {1: "start", 2: "pass", 3: "fail"}
 RECORD = struct.Struct("<QII")
 TIME_BITS = 40
@@ -294,6 +295,10 @@ class Model:
                 self.marks.append(Mark(hart, r.time, "syscall", "",
                                        f"{tr.thread(r.a)}: system call {r.x} "
                                        f"({self.when(r.time)})"))
+            elif k == "note":
+                text = tr.string(r.a)
+                self.marks.append(Mark(None, r.time, "note", text,
+                                       f"note from hart {hart}: {text} ({self.when(r.time)})"))
             elif k == "test":
                 event = TEST_EVENTS.get(r.x, "?")
                 name = f"{tr.string(r.a)}.{tr.string(r.b)}"
@@ -324,7 +329,7 @@ class Model:
 
     def _thread(self, hart, tid, start, end, came, why, open_start=False):
         tr = self.trace
-        name = tr.threads.get(tid, f"#{tid}")
+        name = f"{tr.threads[tid]} #{tid}" if tid in tr.threads else f"#{tid}"
         self.span(hart, "thread", start, end, f"thread:{tid}", name,
                   f"thread {tr.thread(tid)} runs on hart {hart}; {came}; it gave the hart "
                   f"back: {why}")
@@ -400,7 +405,7 @@ class Svg:
         self.out.append(text)
 
     def render(self):
-        legend_y = TOP + len(self.lanes) * LANE + 14
+        legend_y = TOP + len(self.lanes) * LANE + 44
         height = legend_y + 96
         self.add(f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
                  f'viewBox="0 0 {WIDTH} {height}" font-family="DejaVu Sans, Verdana, sans-serif" '
@@ -467,10 +472,28 @@ class Svg:
         if not lane.switches:
             self.add(f'<text x="{LEFT + 6}" y="{y + 20}" fill="#999" font-size="11">'
                      'no thread switches recorded (boot code, or before the scheduler)</text>')
-        for s in self.m.spans:
-            if s.hart == h:
-                self.shape(s, y)
+        wide, tiny = split_tiny(self, [s for s in self.m.spans if s.hart == h])
+        for s in wide:
+            self.shape(s, y)
+        for (row, style, depth), spans in tiny.items():
+            self.ticks(row, style, depth, spans, y)
         self.add("</g>")
+
+    def ticks(self, row, style, depth, spans, y):
+        """Spans too narrow to draw one by one, as one path of 1-pixel ticks."""
+        dy, hh = ROWS[row]
+        if depth:
+            dy, hh = dy + 4, hh - 6
+        fill, stroke, what = STYLES[style]
+        colour = stroke if fill.startswith("url(") else fill
+        xs = sorted({round(self.x(max(s.start, self.t0)), 1) for s in spans})
+        path = "".join(f"M{x:.1f},{y + dy}v{hh}" for x in xs)
+        longest = max(s.end - s.start for s in spans)
+        title = (f"{len(spans)} × {what} on hart {spans[0].hart}, each narrower than a pixel "
+                 f"at this scale (the longest {fmt_us(self.m.us(longest))}); --from-us and "
+                 f"--to-us draw a shorter stretch. The first: {spans[0].title}")
+        self.add(f'<path class="span {style} ticks" d="{path}" stroke="{colour}" '
+                 f'stroke-width="1" fill="none"><title>{esc(title)}</title></path>')
 
     def shape(self, s, y):
         if s.end < self.t0 or s.start > self.t1:
@@ -489,7 +512,7 @@ class Svg:
         else:
             fill, stroke, _ = STYLES[s.style]
             kind = s.style
-        self.add(f'<rect class="span {kind}" x="{x1:.2f}" y="{y + dy}" width="{w:.2f}" '
+        self.add(f'<rect class="span {kind}" x="{x1:.1f}" y="{y + dy}" width="{w:.1f}" '
                  f'height="{hh}" fill="{fill}" stroke="{stroke}" stroke-width="0.5">'
                  f'<title>{esc(s.title)}</title></rect>')
         if s.label and w > 7 * len(s.label) + 6:
@@ -500,21 +523,27 @@ class Svg:
 
     def marks(self):
         bottom = TOP + len(self.lanes) * LANE - 6
+        last_note_x, note_row = -1000.0, 0
         for k in self.m.marks:
             if not self.t0 <= k.time <= self.t1:
                 continue
             x = self.x(k.time)
-            if k.hart is None:  # a test starts or ends: a line over every lane
+            if k.hart is None:  # a test's start or end, a note: a line over every lane
                 colour = {"test_start": "#1d3557", "test_pass": "#2b9348",
-                          "test_fail": "#d00000"}.get(k.style, "#333")
-                # Labels near the right edge go to the left of their line.
+                          "test_fail": "#d00000", "note": "#7b2cbf"}.get(k.style, "#333")
+                # Labels near the right edge go to the left of their line; a test's
+                # label goes above the lanes, a note's below them.
                 right = x > WIDTH - RIGHT - 8 * len(k.label)
-                self.add(f'<g class="mark {k.style}"><line x1="{x:.2f}" y1="{TOP - 12}" x2="{x:.2f}" '
-                         f'y2="{bottom}" stroke="{colour}" stroke-width="1.5" '
-                         f'stroke-dasharray="5,3"/><text x="{x + (-3 if right else 3):.2f}" '
-                         f'y="{TOP - 3}" text-anchor="{"end" if right else "start"}" '
-                         f'fill="{colour}" font-size="11">{esc(k.label)}</text>'
-                         f'<title>{esc(k.title)}</title></g>')
+                label_y = TOP - 3
+                if k.style == "note":  # notes close together go on lines of their own
+                    note_row = note_row + 1 if x - last_note_x < 7 * len(k.label) else 0
+                    last_note_x, label_y = x, bottom + 13 + 12 * min(note_row, 2)
+                self.add(f'<g class="mark {k.style}"><line x1="{x:.1f}" y1="{TOP - 12}" '
+                         f'x2="{x:.1f}" y2="{bottom + (4 if k.style == "note" else 0)}" '
+                         f'stroke="{colour}" stroke-width="1.5" stroke-dasharray="5,3"/>'
+                         f'<text x="{x + (-3 if right else 3):.1f}" y="{label_y}" '
+                         f'text-anchor="{"end" if right else "start"}" fill="{colour}" '
+                         f'font-size="11">{esc(k.label)}</text><title>{esc(k.title)}</title></g>')
                 continue
             y = self.lane_y[k.hart]
             if k.style == "sleep":
@@ -579,7 +608,31 @@ class Svg:
         self.add(f'<rect x="{x}" y="{yy + 5}" width="22" height="12" fill="url(#gone)" '
                  f'stroke="#cccccc"/><text x="{x + 28}" y="{yy + 16}">no records (before the '
                  'oldest one kept)</text>')
+        x += 290
+        self.add(f'<line x1="{x}" y1="{yy + 4}" x2="{x}" y2="{yy + 18}" stroke="#7b2cbf" '
+                 f'stroke-dasharray="5,3" stroke-width="1.5"/><text x="{x + 8}" y="{yy + 16}">'
+                 'a note the test left</text>')
         self.add("</g>")
+
+
+TINY_PX = 1.5  # traps, locks and round trips narrower than this are drawn as ticks
+
+
+def split_tiny(svg, spans):
+    """(the spans to draw one by one, {(row, style, depth): [spans]} too narrow to tell
+    apart at this scale). The narrow ones of a kind are drawn as one path of 1-pixel
+    ticks with one title: a whole run's thousand timer interrupts would otherwise be a
+    thousand shapes, each with its own title, on a few hundred pixels."""
+    wide, tiny = [], {}
+    for s in spans:
+        if s.end < svg.t0 or s.start > svg.t1:
+            continue
+        w = svg.x(min(s.end, svg.t1)) - svg.x(max(s.start, svg.t0))
+        if s.row == "thread" or w >= TINY_PX:
+            wide.append(s)
+        else:
+            tiny.setdefault((s.row, s.style, s.depth), []).append(s)
+    return wide, tiny
 
 
 def esc(text):
@@ -725,7 +778,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     build = ROOT / "build"
     if args.log:
-        runs = [(Path(args.log).stem, None)]
+        runs = [(Path(args.log).stem.replace("timeline-", "", 1), None)]
         texts = [Path(args.log).read_text(errors="replace")]
     else:
         import gradelib

@@ -225,6 +225,13 @@ void trace_test(const char *suite, const char *name, enum trace_test_event event
 	cpu_irq_restore(irq);
 }
 
+void trace_note(const char *text)
+{
+	irq_state_t irq = cpu_irq_save();
+	put(mine(), TRACE_NOTE, 0, addr32(text), 0);
+	cpu_irq_restore(irq);
+}
+
 void trace_lock_wait(const void *lk, const char *name)
 {
 	uint32_t id = mine();
@@ -313,6 +320,9 @@ static void dump_strings_of(const struct trace_record *r)
 	case TRACE_TEST:
 		dump_string(r->a);
 		dump_string(r->b);
+		break;
+	case TRACE_NOTE:
+		dump_string(r->a);
 		break;
 	default:
 		break;

@@ -12,7 +12,8 @@
  *   - a thread going to sleep on a channel, and a thread made runnable by another (who
  *     woke whom, on which channel; a thread's start counts as a wakeup on channel 0)
  *   - system calls (lab 7: the process layer calls trace_syscall())
- *   - the start and end of each in-kernel test (kernel/debug/ktest.c)
+ *   - the start and end of each in-kernel test (kernel/debug/ktest.c), and notes a test
+ *     leaves to mark its phases (trace_note())
  *
  * Recording is always on in a build with CONFIG_TRACE (the default; `make TRACE=0`
  * compiles every hook to nothing); the rings are printed only when asked, with `trace=1`
@@ -77,6 +78,7 @@ enum trace_kind {
 	TRACE_AGAIN = 12,    /* a thread gave the hart back and got it straight back, x times
 				(at most 0xffff a record), the first at the record's time. a: the
 				thread; b: clock ticks from the first to the last */
+	TRACE_NOTE = 13,     /* a note a test leaves in the picture. a: its text (a string) */
 	TRACE_KINDS
 };
 
@@ -132,6 +134,9 @@ void trace_syscall(unsigned nr);
 /* An in-kernel test starts or ends; suite and name are strings that outlive the run. Any
    context. */
 void trace_test(const char *suite, const char *name, enum trace_test_event event);
+
+/* A note for the picture ("caches off"), a string that outlives the run. Any context. */
+void trace_note(const char *text);
 
 /*
  * Spinlocks. Interrupts stay off from trace_lock_wait() to the matching acquisition, and
@@ -210,6 +215,10 @@ static inline void trace_test(const char *suite, const char *name, enum trace_te
 	(void)suite;
 	(void)name;
 	(void)event;
+}
+static inline void trace_note(const char *text)
+{
+	(void)text;
 }
 static inline void trace_lock_wait(const void *lk, const char *name)
 {
