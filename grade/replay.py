@@ -131,7 +131,7 @@ def record_failure(session, test, run):
         return [f"{title} not recorded: {QEMU_IMG} is missing (Debian: apt-get install "
                 "qemu-utils)"]
     try:
-        meta = record(session, test, run)
+        meta = record(session, test.full_name, run)
     except (OSError, subprocess.SubprocessError, ValueError) as e:
         return [f"{title} the recording failed: {e}"]
     same = meta["same"]
@@ -146,11 +146,12 @@ def record_failure(session, test, run):
     return lines
 
 
-def record(session, test, run):
-    """Boots run's arguments once more under record mode into its record directory;
-    returns the metadata written there (replay.json)."""
+def record(session, name, run, compare=True):
+    """Boots run's arguments (kernel arguments, QEMU options, typed input) once more under
+    record mode, into the record directory of `name`; returns the metadata written there
+    (replay.json). compare: run is a boot that happened, to compare the recording with."""
     root = session.root
-    where = record_dir(root, test.full_name)
+    where = record_dir(root, name)
     shutil.rmtree(where, ignore_errors=True)
     where.mkdir(parents=True)
     kernel = where / "kernel.elf"
@@ -179,16 +180,16 @@ def record(session, test, run):
     (where / "console.log").write_text(text)
     before, after = outcome(run), outcome(again)
     meta = {
-        "test": test.full_name,
-        "kernel_test": failing_test(run),
+        "test": name,
+        "kernel_test": failing_test(run if compare else again),
         "kargs": run.kargs,
         "icount": icount,
         "record": [str(w) for w in command],
         "replay": [str(w).replace("rr=record", "rr=replay") for w in command],
         "kernel": rel(root, kernel),
-        "graded_outcome": _describe(before),
+        "graded_outcome": _describe(before) if compare else None,
         "recorded_outcome": _describe(after),
-        "same": before == after,
+        "same": before == after if compare else None,
         "seconds": round(time.monotonic() - start, 2),
     }
     (where / "replay.json").write_text(json.dumps(meta, indent=2) + "\n")
@@ -209,6 +210,23 @@ def _describe(o):
         import gradelib
         why = f"exit status {gradelib.describe_status(o['status'])}"
     return why + (f": {o['first']}" if o["first"] else "")
+
+
+def record_kernel_test(test_id, root=ROOT):
+    """Records one boot of kernel test `test_id` on one hart (a test that fails on
+    purpose, or one to look at); returns its metadata."""
+    import secrets
+    import gradelib
+    session = gradelib.Session(root=root)
+    if not session.build():
+        raise SystemExit("replay: the kernel does not build")
+    if not shutil.which(QEMU_IMG):
+        raise SystemExit(f"replay: {QEMU_IMG} is missing (Debian: apt-get install qemu-utils)")
+    token = secrets.token_hex(8)
+    kargs = f"test={test_id} token={token}"
+    plan = gradelib.Run([test_id], token, kargs, 1, [], [], None, gradelib.DEFAULT_TIMEOUT, "",
+                        None, None, 0.0, root=root)
+    return record(session, test_id, plan, compare=False)
 
 
 # ---------------------------------------------------------------- using a record
@@ -274,16 +292,19 @@ def gdb_script(meta, port, host="localhost", sprout_commands=True):
 
 
 def cmd_serve(args):
+    if args.test and "." in args.test and "/" not in args.test:
+        meta = record_kernel_test(args.test)
+        print(f"replay: recorded {args.test} on one hart: {meta['recorded_outcome']}")
     where = find(ROOT, args.test)
     meta = json.loads((where / "replay.json").read_text())
     built = ROOT / "build" / "kernel.elf"
     if built.exists() and built.read_bytes() != (ROOT / meta["kernel"]).read_bytes():
         print("replay: build/kernel.elf has changed since the recording; the replay runs the "
               f"recorded kernel ({meta['kernel']}), which `make replay-gdb` loads in GDB")
-    print(f"replay: {meta['test']}, recorded {meta['recorded_outcome']}")
+    print(f"replay: {meta['test']}, recorded: {meta['recorded_outcome']}")
+    also = " (or gdb-multiarch, whose .gdbinit connects to 1234)" if args.port == 1234 else ""
     print(f"replay: QEMU waits for GDB on port {args.port}: in a second terminal, "
-          f"`make replay-gdb TEST={meta['test']}` (or gdb-multiarch with the repository's "
-          ".gdbinit)")
+          f"`make replay-gdb TEST={meta['test']}`{also}")
     command = replay_command(meta, args.port)
     print("  " + shlex.join(command), flush=True)
     os.chdir(ROOT)
