@@ -436,7 +436,8 @@ class Svg:
         span_us = self.m.us(self.t1 - self.t0)
         step = nice_step(span_us / 10)
         y = TOP - 16
-        self.add(f'<text x="{LEFT}" y="40" fill="#444">time since {fmt_us(self.m.us(self.t0 - self.m.start))} '
+        since = fmt_us(self.m.us(self.t0 - self.m.start))
+        self.add(f'<text x="{LEFT}" y="40" fill="#444">time since {since} '
                  f'into the trace (time CSR, {self.m.trace.timebase / 1e6:g} MHz: '
                  f'{1e6 / self.m.trace.timebase:g} µs a tick); '
                  f'{fmt_us(span_us)} shown</text>')
@@ -519,7 +520,8 @@ class Svg:
             size = 12 if s.row == "thread" else 10
             colour = "white" if s.style == "hold" else "#222"
             self.add(f'<text x="{x1 + 3:.2f}" y="{y + dy + hh / 2 + size / 2 - 1:.1f}" '
-                     f'font-size="{size}" fill="{colour}" pointer-events="none">{esc(s.label)}</text>')
+                     f'font-size="{size}" fill="{colour}" pointer-events="none">'
+                     f'{esc(s.label)}</text>')
 
     def marks(self):
         bottom = TOP + len(self.lanes) * LANE - 6
@@ -547,7 +549,8 @@ class Svg:
                 continue
             y = self.lane_y[k.hart]
             if k.style == "sleep":
-                self.add(f'<g class="mark sleep"><path d="M{x - 5:.2f},{y + 1} L{x + 5:.2f},{y + 1} '
+                self.add(f'<g class="mark sleep"><path d="M{x - 5:.2f},{y + 1} '
+                         f'L{x + 5:.2f},{y + 1} '
                          f'L{x:.2f},{y + 9} z" fill="#457b9d"/><title>{esc(k.title)}</title></g>')
             elif k.style == "syscall":
                 self.add(f'<g class="mark syscall"><circle cx="{x:.2f}" cy="{y + 4}" r="3.5" '
@@ -671,7 +674,8 @@ def window(model, from_us=None, to_us=None, last_us=None):
     if to_us is not None:
         t1 = model.start + int(to_us * ticks)
     if t1 <= t0:
-        raise TraceError(f"the window is empty: the trace is {fmt_us(model.us(model.end - model.start))} long")
+        length = fmt_us(model.us(model.end - model.start))
+        raise TraceError(f"the window is empty: the trace is {length} long")
     return t0, t1
 
 
@@ -747,7 +751,8 @@ def boot_graded_test(args, session):
                                                            args.kargs, "trace=1"]))
             return super().boot(tests, **options)
     session.__class__ = Tracing
-    labs = [gradelib.load_lab(n, session.root) for n in grade.choose_labs(session.root, "all", True)]
+    labs = [gradelib.load_lab(n, session.root)
+            for n in grade.choose_labs(session.root, "all", True)]
     tests = grade.select([t for lab in labs for t in lab.tests], [args.test])
     out = []
     for test in tests:
@@ -793,7 +798,8 @@ def main(argv=None):
         texts = [run.text for _, run in runs]
     status = 0
     for (name, run), text in zip(runs, texts):
-        out = Path(args.out) if args.out and len(runs) == 1 else build / f"timeline-{slug(name)}.svg"
+        out = Path(args.out) if args.out and len(runs) == 1 else \
+            build / f"timeline-{slug(name)}.svg"
         if run is not None:
             build.mkdir(exist_ok=True)
             (build / f"timeline-{slug(name)}.log").write_text(text + "\n")
