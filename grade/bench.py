@@ -44,12 +44,16 @@ KERNEL_BENCHES = [
     # operations per million guest instructions, spins per 1000 acquisitions, contended
     # acquisitions per million. Under -icount the harts run in turns on one thread, so
     # contention comes from a holder's turn ending mid-hold (lock-holder preemption).
-    # shift=3 on every hart count: shift 0-2 stall with several harts, and shift=auto
-    # changes the scale of instret during the run.
+    # shift=3 on 1 and 2 harts: shift 0-2 stall with several harts, and shift=auto
+    # changes the scale of instret during the run. On 4 harts QEMU 7.2's turn-taking
+    # also stalls now and then at a higher shift, depending on the exact instructions the
+    # kernel runs: guest time stops for good (the boot is stopped as stalled). With this
+    # tree, 4 harts stalled at shift=3 (and a TRACE=0 build at shift=5), and ran at 4; the
+    # figures are per guest instruction, so the shift does not change their scale.
     KernelBench("lock.bench_uncontended"),
     KernelBench("lock.bench_counter", cpus=1, icount="shift=3"),
     KernelBench("lock.bench_counter", cpus=2, icount="shift=3"),
-    KernelBench("lock.bench_counter", cpus=4, icount="shift=3", timeout=300),
+    KernelBench("lock.bench_counter", cpus=4, icount="shift=4", timeout=300),
     # A yield round trip between two threads (one switch each way), and the hand-off of
     # a mutex to a parked waiter, in guest instructions on one hart.
     KernelBench("sched.bench_yield"),
