@@ -14,6 +14,8 @@
 #   make mkfstest   build mkfs (the file-system image tool) and run its tests
 #   make userbuild  build the user programs (user/); make usertest runs their host tests
 #   make fsimage    build the file-system image `make qemu` attaches ($(BUILD)/fs.img)
+#   make timeline   boot with the event trace on and draw it: TEST=sched.mutex_parked
+#   make replay     replay a failed test's recorded boot under GDB: TEST=lab/test
 
 CROSS   ?= riscv64-unknown-elf-
 CC      := $(CROSS)gcc
@@ -34,6 +36,8 @@ KERNEL  := $(BUILD)/kernel.elf
 
 # DEBUG=0 leaves out development checks (kernel/config.h); `make clean` after changing it.
 DEBUG   ?= 1
+# TRACE=0 compiles the event trace's hooks to nothing (kernel/debug/trace.h); likewise.
+TRACE   ?= 1
 
 ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -mno-relax
 CFLAGS  := $(ARCHFLAGS) -std=gnu11 -O2 -g -Wall -Wextra -Werror \
@@ -41,6 +45,7 @@ CFLAGS  := $(ARCHFLAGS) -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	   -fno-pie -fno-omit-frame-pointer \
 	   -fno-strict-aliasing -fno-toplevel-reorder -fno-optimize-sibling-calls -MMD -MP -Ikernel \
 	   -DCONFIG_DEBUG=$(DEBUG)
+CFLAGS  += -DCONFIG_TRACE=$(TRACE)
 ASFLAGS := $(ARCHFLAGS) -g -Ikernel -I$(BUILD)/gen -MMD -MP
 # libgcc's multilib for soft-float rv64 is selected by the plain ISA string.
 LIBGCC_ARCH := -march=rv64imac -mabi=lp64 -mcmodel=medany
@@ -82,7 +87,7 @@ include user/user.mk
 FS_FILES  += $(USER_PROGS)
 
 .PHONY: all kernel fsimage qemu qemu-gdb print-qemu print-qemu-disk grade test labs bench \
-	clean tools compile_commands.json
+	clean tools compile_commands.json timeline replay replay-gdb
 all: kernel fsimage
 kernel: $(KERNEL)
 fsimage: $(FSIMG)
@@ -181,6 +186,19 @@ labs:
 
 bench:
 	$(PYTHON) grade/bench.py
+
+# The event trace of one boot as an SVG, build/timeline-<test>.svg (grade/timeline.py):
+# TEST= a kernel test id or a graded test, CPUS=, KARGS=, TIMELINEFLAGS='--last-us 2000'.
+timeline: kernel
+	$(PYTHON) grade/timeline.py --cpus $(CPUS) --kargs "$(KARGS)" $(TIMELINEFLAGS) $(TEST)
+
+# A failed graded test's recorded boot (grade/replay.py): `make replay TEST=lab/test`
+# replays it stopped under a GDB server on $(GDBPORT); `make replay-gdb TEST=...` attaches
+# gdb-multiarch with breakpoints at the failure.
+replay:
+	$(PYTHON) grade/replay.py serve --port $(GDBPORT) $(TEST)
+replay-gdb:
+	$(PYTHON) grade/replay.py gdb --port $(GDBPORT) $(TEST)
 
 # For clangd and other editors.
 compile_commands.json:

@@ -1,7 +1,7 @@
 """The grader's command line: `make grade` runs it.
 
     python3 grade/grade.py [--lab NAME|all] [-j N] [--json FILE] [--rerun-failed]
-                           [--timeout-scale X] [--list] [TEST ...]
+                           [--timeout-scale X] [--list] [--no-record] [TEST ...]
 
 It picks the labs and tests to grade, builds the kernel, runs the tests through
 gradelib and prints one line per test, the score and `N passed, N failed`. On a lab
@@ -43,6 +43,8 @@ def parse_args(argv):
     p.add_argument("--timeout-scale", type=float, default=1.0, metavar="X",
                    help="multiply every timeout by X (slow machines)")
     p.add_argument("--list", action="store_true", help="list the selected tests and stop")
+    p.add_argument("--no-record", action="store_true",
+                   help="do not record failed one-hart boots for replay (grade/replay.py)")
     p.add_argument("tests", nargs="*", metavar="TEST", help="test names: align or bump/align")
     args = p.parse_args(argv)
     if args.jobs < 1:
@@ -203,6 +205,7 @@ def run(argv, record, session):
         gradelib.print_summary([])
         return 0
     session.jobs, session.timeout_scale = args.jobs, args.timeout_scale
+    session.record_failures = session.record_failures and not args.no_record
     return grade(session, tests, args, record)
 
 

@@ -516,8 +516,13 @@ class Session:
     def __init__(self, root=ROOT, qemu_command=None, jobs=None, timeout_scale=1.0,
                  build_command=("make", "-s", "kernel", "fsimage"),
                  addr2line="riscv64-unknown-elf-addr2line", nm="riscv64-unknown-elf-nm",
-                 disk_command=None):
+                 disk_command=None, record_failures=None):
         self.root = Path(root)
+        # A failed boot of one hart is recorded again for replay (grade/replay.py); by
+        # default only with the real QEMU, not a stand-in.
+        self.record_failures = qemu_command is None if record_failures is None \
+            else record_failures
+        self.records_made = 0
         self.kernel = self.root / "build" / "kernel.elf"
         self.image = self.root / "build" / "fs.img"  # what `make fsimage` builds
         self.qemu_command = qemu_command or make_print_qemu(self.root)
@@ -713,6 +718,9 @@ class Session:
             run = ctx.runs[-1] if ctx.runs else None
         if run is not None:
             lines += run.report(self)
+            if self.record_failures:
+                import replay  # only now: it is not needed to grade
+                lines += replay.record_failure(self, test, run)
         lines += ["rerun this graded test:", f"  make grade LAB={test.lab} TEST={test.name}"]
         return Result(test, False, time.monotonic() - start, "\n".join(lines), ctx.runs)
 

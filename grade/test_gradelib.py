@@ -913,8 +913,10 @@ class TestNames(unittest.TestCase):
     """A graded test that checks kernel test suite.name is called name, so that a
     failure names the kernel test to boot (`make qemu KARGS=test=suite.name`)."""
 
-    # Graded tests that check several kernel tests, or a property of a whole run.
-    SEVERAL = {"never_allocated", "switch_holding_spinlock", "free_memory"}
+    # Graded tests that check several kernel tests, or a property of a whole run; and
+    # lab 7's, which run user programs from the disk, named after the programs.
+    SEVERAL = {"never_allocated", "switch_holding_spinlock", "free_memory",
+               "shell_basics", "usertests", "fuzz"}
 
     def test_graded_tests_are_named_after_kernel_tests(self):
         for path in sorted((gradelib.ROOT / "grade").glob("lab_*.py")):

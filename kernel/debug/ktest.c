@@ -7,6 +7,7 @@
 #include <stdarg.h>
 
 #include "debug/shutdown.h"
+#include "debug/trace.h"
 #include "dev/bootargs.h"
 #include "dev/console.h"
 #include "lib/format.h"
@@ -187,6 +188,7 @@ static void run_one(const struct ktest *t)
 	current = t;
 	current_failed = false;
 	printf("KTEST %s START %s\n", token, id);
+	trace_test(t->suite, t->name, TRACE_TEST_START);
 	t->run();
 	if (t->flags & KTEST_DEATH && !current_failed)
 		ktest_fail(__FILE__, __LINE__, "expected a panic, but the test returned");
@@ -197,6 +199,7 @@ static void run_one(const struct ktest *t)
 		printf("KTEST %s PASS %s\n", token, id);
 		passed++;
 	}
+	trace_test(t->suite, t->name, current_failed ? TRACE_TEST_FAIL : TRACE_TEST_PASS);
 	current = NULL;
 	ran[t - ktests_start] = true;
 	remaining--;

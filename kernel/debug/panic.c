@@ -10,6 +10,7 @@
 
 #include "debug/phase.h"
 #include "debug/shutdown.h"
+#include "debug/trace.h"
 #include "dev/console.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
@@ -102,6 +103,7 @@ static __attribute__((noreturn)) void vpanic(uintptr_t fp, void (*details)(const
 		details(ctx);
 	backtrace_from(fp);
 	stop_other_harts();
+	trace_dump_if_asked();
 	power_off(EXIT_PANIC);
 }
 

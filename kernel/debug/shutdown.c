@@ -3,6 +3,7 @@
  */
 #include "debug/shutdown.h"
 
+#include "debug/trace.h"
 #include "dev/console.h"
 #include "hart/stop.h"
 
@@ -15,5 +16,6 @@ void shutdown(enum exit_status status)
 	console_flush();
 	/* Powering off stops every hart anyway; stopping them first keeps them quiet. */
 	stop_other_harts();
+	trace_dump_if_asked();
 	power_off(status);
 }

@@ -8,6 +8,7 @@
 
 #include "debug/panic.h"
 #include "debug/shutdown.h"
+#include "debug/trace.h"
 #include "dev/console.h"
 #include "hal/cpu.h"
 #include "hal/trap.h"
@@ -315,6 +316,7 @@ static void user_exception(struct trapframe *tf)
 	if (trap_cause_code(tf) != EXC_ECALL_U)
 		kill_faulting(p, tf);
 	tf->sepc += 4; /* past the ecall: it is always 4 bytes */
+	trace_syscall(tf->x[17]);
 	/* A system call may sleep, and the tick may preempt it: interrupts on. */
 	cpu_irq_enable();
 	syscall(tf);

@@ -16,6 +16,7 @@
 #include "debug/lab.h"
 #include "debug/panic.h"
 #include "debug/phase.h"
+#include "debug/trace.h"
 #include "dev/bootargs.h"
 #include "dev/console.h"
 #include "hal/atomic.h"
@@ -119,6 +120,7 @@ static void kick_idle_hart(void)
 void sched_make_runnable(struct thread *t)
 {
 	assert_held(&sched_lock);
+	trace_wakeup(t->id, t->chan);
 	t->state = THREAD_RUNNABLE;
 	t->link = NULL;
 	if (runq.tail)
@@ -186,6 +188,7 @@ static void check_switch_out(struct thread *me, const char *why)
 void sched_switch_out(struct thread *me, const char *why)
 {
 	check_switch_out(me, why);
+	trace_switch_out(me->id, why);
 	/*
 	 * The hart's outer interrupt state (what the outermost irq_push() saved) belongs to
 	 * the code that saved it, so it travels with the thread: a thread preempted in a
@@ -264,6 +267,7 @@ static void run_thread(struct sched_hart *sh, struct thread *t)
 	hart_set_stack(h, t->stack_lo, t->stack_hi);
 	h->thread_name = t->name;
 	h->stack_guarded = t->stack_guarded;
+	trace_switch_in(t->id, t->name);
 	/* A thread that runs a program translates through its address space (lab 7). */
 	as_activate(t->as);
 	irq_state_t saved = h->irq_saved;

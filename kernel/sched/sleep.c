@@ -9,6 +9,7 @@
 #include "debug/context_check.h"
 #include "debug/lab.h"
 #include "debug/panic.h"
+#include "debug/trace.h"
 #include "hart/hart.h"
 #include "sched/sched.h"
 #include "sched/thread.h"
@@ -21,6 +22,7 @@ void sleep_locked(void *chan, const char *why)
 {
 	assert_held(&sched_lock);
 	struct thread *me = thread_current();
+	trace_sleep(me->id, chan);
 	// LAB sched: BEGIN
 	me->chan = chan;
 	me->state = THREAD_SLEEPING;

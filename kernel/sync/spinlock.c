@@ -10,6 +10,7 @@
 #include "debug/context_check.h"
 #include "debug/lab.h"
 #include "debug/panic.h"
+#include "debug/trace.h"
 #include "dev/console.h"
 #include "hal/atomic.h"
 #include "hal/cpu.h"
@@ -220,6 +221,7 @@ static __attribute__((noinline)) void spin_wait_check(struct spin_wait *w)
 		w->handoffs = handoffs;
 		me->waiting_site = w->site;
 		atomic_store_ptr_relaxed((void *volatile *)&me->waiting_for, w->lock);
+		trace_lock_wait(w->lock, spin_name(w->lock));
 		return;
 	}
 	stop_poll();
@@ -262,6 +264,7 @@ static GIVEN void spin_acquired(struct spinlock *lk, const struct spin_wait *w)
 		      me->id, HART_MAX_HELD, spin_name(lk), lk->site);
 	me->held[me->nheld++] = lk;
 	lockstat_acquired(lk, w->spins);
+	trace_lock_acquired(lk, w->spins);
 }
 
 /* Caller must hold lk, with interrupts off. */
@@ -274,6 +277,7 @@ static GIVEN void spin_releasing(struct spinlock *lk)
 			for (uint32_t j = i; j + 1 < me->nheld; j++)
 				me->held[j] = me->held[j + 1];
 			me->nheld--;
+			trace_lock_releasing(lk);
 			return;
 		}
 	}

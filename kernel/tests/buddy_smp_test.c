@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "debug/ktest.h"
+#include "debug/trace.h"
 #include "hal/atomic.h"
 #include "hart/hart.h"
 #include "lib/format.h"
@@ -265,8 +266,10 @@ KTEST(buddy, page_caches)
 {
 	int n = smp_online();
 	uint64_t ops_cached, ops_plain;
+	trace_note("caches on");
 	struct spin_stats cached = cache_round(n, &ops_cached);
 	bool was = pages_set_caching(false);
+	trace_note("caches off");
 	struct spin_stats plain = cache_round(n, &ops_plain);
 	pages_set_caching(was);
 	ktest_info("harts=%d ops=%lu cached_acquisitions=%lu cached_contended=%lu "

@@ -6,8 +6,9 @@
  */
 #include "abi/syscall.h"
 
-/* SYS_fork, SYS_exit, ... as assembler symbols, from the one list. */
-#define SYSCALL_EQU(name, number, ret, params) .equ SYS_##name, number;
+/* SYS_fork, SYS_exit, ... as assembler symbols, from the one list: .L names, so that
+   they stay out of the kernel's symbol table (where a hang report would find them). */
+#define SYSCALL_EQU(name, number, ret, params) .equ .LSYS_##name, number;
 SYSCALLS(SYSCALL_EQU)
 
 .macro syscall number
@@ -17,7 +18,7 @@ SYSCALLS(SYSCALL_EQU)
 
 .macro exit_with value
 	li	a0, \value
-	syscall	SYS_exit
+	syscall	.LSYS_exit
 .endm
 
 .macro program name
@@ -30,7 +31,7 @@ SYSCALLS(SYSCALL_EQU)
 
 	/* exit(42) after a getpid that must be positive. */
 	program	user_exit42
-	syscall	SYS_getpid
+	syscall	.LSYS_getpid
 	blez	a0, 1f
 	exit_with 42
 1:	exit_with 1
@@ -45,18 +46,18 @@ user_fault_end:
 
 	/* fork; the child exits 7; the parent waits for it and exits 1 + its status. */
 	program	user_fork
-	syscall	SYS_fork
+	syscall	.LSYS_fork
 	bltz	a0, 2f
 	bnez	a0, 1f
 	exit_with 7
 1:	mv	s1, a0
 	addi	sp, sp, -16
 	mv	a0, sp
-	syscall	SYS_wait
+	syscall	.LSYS_wait
 	bne	a0, s1, 2f
 	lw	a0, 0(sp)
 	addi	a0, a0, 1
-	syscall	SYS_exit
+	syscall	.LSYS_exit
 2:	exit_with 99
 user_fork_end:
 
@@ -73,32 +74,32 @@ user_fork_end:
 	li	s1, 3
 	li	a0, 1
 	slli	a0, a0, 30		/* sbrk(1 GiB): past the limit */
-	syscall	SYS_sbrk
+	syscall	.LSYS_sbrk
 	bne	a0, t0, 9f
 	li	s1, 4
-	syscall	SYS_wait		/* no children */
+	syscall	.LSYS_wait		/* no children */
 	bne	a0, t0, 9f
 	li	s1, 5
 	li	a0, 99999
-	syscall	SYS_kill		/* no such process */
+	syscall	.LSYS_kill		/* no such process */
 	bne	a0, t0, 9f
 	li	s1, 6
 	li	a0, 0x80200000		/* a kernel address for sysstats to write to */
-	syscall	SYS_sysstats
+	syscall	.LSYS_sysstats
 	bne	a0, t0, 9f
 	li	s1, 7
 	li	a0, -4096		/* sbrk below the heap's start */
-	syscall	SYS_sbrk
+	syscall	.LSYS_sbrk
 	bne	a0, t0, 9f
 	exit_with 0
 9:	mv	a0, s1
-	syscall	SYS_exit
+	syscall	.LSYS_exit
 user_badcalls_end:
 
 	/* sbrk(4096), write the new page, sbrk(-4096), exit 0; 1 or 2 if a step failed. */
 	program	user_sbrk
 	li	a0, 4096
-	syscall	SYS_sbrk
+	syscall	.LSYS_sbrk
 	li	t0, -1
 	beq	a0, t0, 1f
 	li	t1, 0x5a
@@ -106,7 +107,7 @@ user_badcalls_end:
 	add	t2, t2, a0
 	sb	t1, 0(t2)
 	li	a0, -4096
-	syscall	SYS_sbrk
+	syscall	.LSYS_sbrk
 	li	t0, -1
 	beq	a0, t0, 2f
 	exit_with 0
@@ -117,7 +118,7 @@ user_sbrk_end:
 	/* sleep(100000) ticks: only a kill ends it early; exits 0 if it ever wakes. */
 	program	user_sleeper
 	li	a0, 100000
-	syscall	SYS_sleep
+	syscall	.LSYS_sleep
 	exit_with 0
 user_sleeper_end:
 
@@ -137,6 +138,6 @@ user_spinner_end:
 	li	t2, 10
 	mul	a0, s1, t2
 	add	a0, a0, t1
-	syscall	SYS_exit
+	syscall	.LSYS_exit
 1:	exit_with 99
 user_args_end:

@@ -11,6 +11,7 @@
 #include "debug/lab.h"
 #include "debug/panic.h"
 #include "debug/shutdown.h"
+#include "debug/trace.h"
 #include "dev/console.h"
 #include "hal/cpu.h"
 #include "hal/probe.h"
@@ -355,10 +356,14 @@ void trap_handler(struct trapframe *tf)
 	if (from_user && !trap_is_interrupt(tf) && user_exception_handler) {
 		/* A system call or a program's fault: the program's thread handles it, in
 		   thread context (it may sleep), so the trap depth does not count it. */
+		trace_trap_enter(tf);
 		user_exception_handler(tf);
+		trace_trap_exit(tf);
 	} else {
 		h->trap_depth++;
+		trace_trap_enter(tf);
 		trap_dispatch(tf);
+		trace_trap_exit(tf);
 		h->trap_depth--;
 		/*
 		 * About to return from an interrupt to code that had interrupts on (kernel
