@@ -411,11 +411,11 @@ class Judging(unittest.TestCase):
     def test_options_reach_qemu_and_reproduce(self):
         run = self.boot("ok.one", cpus=2, icount=3, qemu_extra=["-d", "guest_errors"],
                         extra_args="hz=100")
-        run.expect(r"^args: -smp 2 -append test=ok.one token=\w+ hz=100 "
+        run.expect(r"^args: -smp 2 -append test=ok.one token=\w+ seed=\d+ hz=100 "
                    r"-icount shift=3 -d guest_errors -monitor unix:\S+,server,nowait$")
         self.assertEqual(run.reproduce(),
-                         f"make qemu CPUS=2 KARGS='test=ok.one token={run.token} hz=100' "
-                         "QEMUEXTRA='-icount shift=3 -d guest_errors'")
+                         f"make qemu CPUS=2 KARGS='test=ok.one token={run.token} "
+                         f"seed={run.seed} hz=100' QEMUEXTRA='-icount shift=3 -d guest_errors'")
 
     def test_info_and_bench(self):
         run = self.boot("ok.info")
