@@ -577,7 +577,7 @@ class Session:
     def __init__(self, root=ROOT, qemu_command=None, jobs=None, timeout_scale=1.0,
                  build_command=("make", "-s", "kernel"),
                  addr2line="riscv64-unknown-elf-addr2line", nm="riscv64-unknown-elf-nm",
-                 seed=None):
+                 objdump="riscv64-unknown-elf-objdump", seed=None):
         self.root = Path(root)
         self.seed = seed  # every boot's seed=; None: a new random one for each boot
         self.kernel = self.root / "build" / "kernel.elf"
@@ -585,7 +585,8 @@ class Session:
         self.jobs = jobs or os.cpu_count() or 1
         self.timeout_scale = timeout_scale
         self.build_command = list(build_command)
-        self.addr2line, self.nm = addr2line, nm
+        self.addr2line, self.nm, self.objdump = addr2line, nm, objdump
+        self._code = None  # {function: [(offset, mnemonic, operands)]}, read once
         self.cancel = threading.Event()
         self.cores = _Cores(os.cpu_count() or 1)
         self._qemu = {}
@@ -668,6 +669,35 @@ class Session:
                     for m in re.finditer(r"^([0-9a-fA-F]+) (\w) (\S+)$", out, re.M):
                         self._symbols.append((int(m.group(1), 16), m.group(2), m.group(3)))
             return self._symbols
+
+    def disassemble(self, function):
+        """The instructions of a kernel function as [(offset, mnemonic, operands)], from
+        objdump -d of the built kernel (read once); None if there is no such function."""
+        with self._lock:
+            if self._code is None:
+                self._code = {}
+                try:
+                    out = subprocess.run([self.objdump, "-d", "--no-show-raw-insn",
+                                          str(self.kernel)], capture_output=True, text=True,
+                                         timeout=60).stdout
+                except (OSError, subprocess.SubprocessError) as e:
+                    raise GradeFailure(f"cannot disassemble the kernel: {e}",
+                                       f"{self.objdump} -d {self.kernel}")
+                name, start = None, 0
+                for line in out.splitlines():
+                    head = re.match(r"^([0-9a-f]+) <([\w.]+)>:$", line)
+                    insn = re.match(r"^\s+([0-9a-f]+):\s+(\S+)\s*(.*)$", line)
+                    if head:
+                        name, start = head.group(2), int(head.group(1), 16)
+                        self._code[name] = []
+                    elif insn and name:
+                        ops = re.sub(r"\s*#.*$", "", insn.group(3)).strip()
+                        target = re.search(r"#\s*[0-9a-f]+ <([\w.]+)>", insn.group(3))
+                        if target and "+" not in target.group(1):
+                            ops += f" <{target.group(1)}>"
+                        self._code[name].append((int(insn.group(1), 16) - start,
+                                                 insn.group(2), ops))
+            return self._code.get(function)
 
     def where(self, pcs):
         """`hart N: pc 0x... function+0xoffset (file:line)` for each hart of {hart: pc}
