@@ -8,6 +8,7 @@
 #include "debug/ktest.h"
 #include "dev/platform.h"
 #include "hal/atomic.h"
+#include "hal/context.h"
 #include "hal/cpu.h"
 #include "hart/hart.h"
 #include "lib/string.h"
@@ -145,11 +146,33 @@ static void check_registers(void *arg)
 	}
 }
 
-/* Three threads each fill s0..s11 with their own values and yield to the others. */
+uint64_t sched_test_switch(struct context *mine, struct context *partner, uint64_t seed);
+void sched_test_partner(void);
+struct context sched_test_partner_ctx;
+
+/*
+ * One direct context_switch() to a partner that sets every callee-saved register, and
+ * back; then three threads each fill s0..s11 with their own values and yield to the
+ * others.
+ */
 KTEST(sched, registers)
 {
+	static uint8_t partner_stack[4096] __attribute__((aligned(16)));
+	static struct context mine;
 	struct ktest_rng r = ktest_rng(STREAM_REGISTERS);
 	registers_base = ktest_next(&r);
+	context_init(&sched_test_partner_ctx, sched_test_partner,
+	             (uintptr_t)partner_stack + sizeof partner_stack);
+	irq_state_t irq = cpu_irq_save();
+	uint64_t direct = sched_test_switch(&mine, &sched_test_partner_ctx, registers_base);
+	cpu_irq_restore(irq);
+	ktest_info("direct=0x%lx", direct);
+	KCHECK(!(direct & (1UL << 12)), "sp changed across context_switch()");
+	for (int n = 0; n <= 11; n++)
+		KCHECK(!(direct & (1UL << n)),
+		       "s%d changed across a context_switch() to a context that sets it and back: "
+		       "context_switch() must save and restore it (mask 0x%lx)",
+		       n, direct);
 	struct thread *t[3];
 	clobbered = 0;
 	for (int i = 0; i < 3; i++) {
@@ -543,4 +566,3 @@ KTEST_ALONE(sched, bench_yield)
 	ktest_bench("yield_round_trip", plain / ROUNDS, "instructions");
 	ktest_bench("yield_round_trip_lockcheck", checked / ROUNDS, "instructions");
 }
-
