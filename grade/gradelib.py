@@ -415,14 +415,15 @@ class Run:
         self._cursor = match.end()
         return match
 
-    def infos(self, test):
-        """One dict per INFO line of test (key=value words; numbers converted)."""
-        return [{k: _number(v) for k, _, v in (w.partition("=") for w in rest.split()[1:])}
+    def infos(self, test, raw=False):
+        """One dict per INFO line of test (key=value words; numbers converted unless raw)."""
+        convert = str if raw else _number
+        return [{k: convert(v) for k, _, v in (w.partition("=") for w in rest.split()[1:])}
                 for *_, rest in self.events(("INFO",), test)]
 
-    def info(self, test):
+    def info(self, test, raw=False):
         """All INFO key=value pairs of test merged into one dict (later lines win)."""
-        infos = self.infos(test)
+        infos = self.infos(test, raw)
         if not infos:
             why = self._never_started(test) if self.lab_missing else \
                 f"no INFO line for {test}{self._ignored_hint()}"
@@ -485,6 +486,7 @@ def check_witnesses(test, run):
                       "published test code (kernel/tests/, kernel/debug/ktest.c), or it "
                       "printed its results without running them", expected)
         info = {k: v for d in infos for k, v in d.items()}
+        info["raw"] = {k: v for d in run.infos(name, raw=True) for k, v in d.items()}
         if info.get("seed") != run.seed:
             run._fail(f"{name} ran with seed={info.get('seed')}, but this boot was given "
                       f"seed={run.seed}", expected)

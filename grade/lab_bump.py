@@ -26,7 +26,7 @@ def align_up(value, align):
 def bump_model(run, info):
     """A bump allocator puts each block at the end of the previous one, rounded up."""
     r = SplitMix(run.seed, STREAM_WITNESS)
-    offsets = [int(x, 16) for x in str(info["offsets"]).split(",")]
+    offsets = [int(x, 16) for x in info["raw"]["offsets"].split(",")]
     if len(offsets) != WITNESS_BLOCKS:
         raise AssertionError(f"{len(offsets)} offsets, not {WITNESS_BLOCKS}")
     start = nxt = info["start"]

@@ -46,7 +46,7 @@ def lock_model(run, info):
         mask = sum(1 << lock for lock in held)
         digest = fold(digest, on | (len(held) + pushes) << 8 | mask << 16 | len(held) << 24)
     want = ",".join(map(str, acquired))
-    if str(info.get("acquisitions")) != want:
+    if info["raw"].get("acquisitions") != want:
         raise AssertionError(f"the four locks were taken {info.get('acquisitions')} times; "
                              f"the seeded walk takes them {want} times")
     if info.get("trace") != digest:
