@@ -1,7 +1,7 @@
 """The grader's command line: `make grade` runs it.
 
     python3 grade/grade.py [--lab NAME|all] [-j N] [--json FILE] [--rerun-failed]
-                           [--timeout-scale X] [--list] [TEST ...]
+                           [--timeout-scale X] [--seed N] [--list] [TEST ...]
 
 It picks the labs and tests to grade, builds the kernel, runs the tests through
 gradelib and prints one line per test, the score and `N passed, N failed`. On a lab
@@ -42,6 +42,8 @@ def parse_args(argv):
                    help="run only the tests that failed last time")
     p.add_argument("--timeout-scale", type=float, default=1.0, metavar="X",
                    help="multiply every timeout by X (slow machines)")
+    p.add_argument("--seed", type=int, metavar="N",
+                   help="give every boot seed=N (default: a new random seed per boot)")
     p.add_argument("--list", action="store_true", help="list the selected tests and stop")
     p.add_argument("tests", nargs="*", metavar="TEST", help="test names: align or bump/align")
     args = p.parse_args(argv)
@@ -203,6 +205,8 @@ def run(argv, record, session):
         gradelib.print_summary([])
         return 0
     session.jobs, session.timeout_scale = args.jobs, args.timeout_scale
+    if args.seed is not None:
+        session.seed = args.seed
     return grade(session, tests, args, record)
 
 
