@@ -835,8 +835,9 @@ class TestNames(unittest.TestCase):
     """A graded test that checks kernel test suite.name is called name, so that a
     failure names the kernel test to boot (`make qemu KARGS=test=suite.name`)."""
 
-    # Graded tests that check several kernel tests, or a property of a whole run.
-    SEVERAL = {"never_allocated", "switch_holding_spinlock", "free_memory"}
+    # Graded tests that check several kernel tests, a property of a whole run, or (ordering)
+    # the kernel's machine code.
+    SEVERAL = {"never_allocated", "switch_holding_spinlock", "free_memory", "ordering"}
 
     def test_graded_tests_are_named_after_kernel_tests(self):
         for path in sorted((gradelib.ROOT / "grade").glob("lab_*.py")):
