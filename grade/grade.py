@@ -5,6 +5,9 @@
 
 It picks the labs and tests to grade, builds the kernel, runs the tests through
 gradelib and prints one line per test, the score and `N passed, N failed`. On a lab
+branch it grades with the published tests and grader: if the tree's differ from those
+the branch was published with, it grades a copy with the published ones put back and
+says which it replaced (grade/published.py). On a lab
 branch, a later lab whose boots all stop at the kernel's "not implemented yet" prints
 as one line. --json FILE is written however the grading ends.
 """
@@ -19,8 +22,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gradelib  # noqa: E402  (found through the line above)
+import published  # noqa: E402
 
 STATE_FILE = Path("build") / "grade-last.json"  # what --rerun-failed reads
+
+
+def state_path(root):
+    """Where --rerun-failed's record is: STATE_FILE, or, in the copy published.py grades,
+    the tree's own (SPROUT_GRADE_STATE)."""
+    return Path(os.environ.get("SPROUT_GRADE_STATE") or Path(root) / STATE_FILE)
 
 
 class UsageError(Exception):
@@ -129,7 +139,7 @@ class Record:
 
 def save_state(root, results, merge=False):
     """Records which tests passed, for --rerun-failed; a rerun updates the record."""
-    path = Path(root) / STATE_FILE
+    path = state_path(root)
     verdicts = (load_state(root) or {}) if merge else {}
     verdicts.update({r.test.full_name: "passed" if r.passed else "failed" for r in results})
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,7 +149,7 @@ def save_state(root, results, merge=False):
 def load_state(root):
     """{full test name: "passed"/"failed"} of the previous run, or None if there is none."""
     try:
-        return json.loads((Path(root) / STATE_FILE).read_text())["results"]
+        return json.loads(state_path(root).read_text())["results"]
     except (OSError, ValueError, KeyError):
         return None
 
@@ -267,5 +277,29 @@ def grade(session, tests, args, record):
     return 0 if all(r.passed for r in results) else 1
 
 
+def absolute_json(argv):
+    """argv with the FILE of --json FILE made absolute (the grading may move to a copy)."""
+    out = list(argv)
+    for i, arg in enumerate(out):
+        if arg == "--json" and i + 1 < len(out):
+            out[i + 1] = os.path.abspath(out[i + 1])
+        elif arg.startswith("--json="):
+            out[i] = "--json=" + os.path.abspath(arg[len("--json="):])
+    return out
+
+
+def main_published(argv=None):
+    """main(), with the published tests: if the tree's tests or grader differ from those
+    it was published with, grades a copy with the published ones (grade/published.py)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if any(a in ("-h", "--help", "--list") for a in argv):
+        return main(argv)
+    root = gradelib.ROOT
+    tree = published.prepare(root, sys.stderr)
+    if tree == root:
+        return main(argv)
+    return published.run_in(tree, absolute_json(argv), state_path(root))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_published())

@@ -35,8 +35,9 @@ def bump_model(run, info):
         size, align = r.range(1, 3000), 1 << r.range(0, 12)
         at = align_up(nxt, align)
         if got != at - start:
-            raise AssertionError(f"block {i}, boot_alloc({size}, {align}), is at start+{got:#x}; "
-                                 f"the model puts it at start+{at - start:#x}")
+            raise AssertionError(f"block {i + 1} of {WITNESS_BLOCKS}, boot_alloc({size}, {align}), "
+                                 f"is at start+{got:#x}; the model puts it at "
+                                 f"start+{at - start:#x}")
         padding += at - nxt
         nxt = at + size
     want = {"calls": WITNESS_BLOCKS, "padding": padding, "used": nxt - start, "next": nxt}

@@ -17,6 +17,7 @@
 #include "dev/console.h"
 #include "dev/platform.h"
 #include "hal/uart.h"
+#include "lib/format.h"
 #include "lib/string.h"
 
 extern const struct ktest ktests_start[], ktests_end[];
