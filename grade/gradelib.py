@@ -323,6 +323,9 @@ class Run:
         return [self.lines[i].strip() for i, *_ in self.events(("FAIL",), suite + ".witness")]
 
     def _check_witness(self, tests, expected):
+        harness = [self.lines[i].strip() for i, *_ in self.events(("FAIL",), "harness")]
+        if harness:
+            self._fail(f"the test harness failed: {harness[0]}", expected)
         for test in tests:
             said = self.witness_failures(test)
             if said:

@@ -163,6 +163,14 @@ void ktest_init(void)
 	if (ktests_end - ktests_start > MAX_TESTS)
 		printf("KTEST %s FAIL harness: more than %d tests; raise MAX_TESTS\n", token,
 		       MAX_TESTS);
+	/* A second registration of a name would run instead of the first, or beside it. */
+	for (const struct ktest *t = ktests_start; t < ktests_end; t++)
+		for (const struct ktest *u = ktests_start; u < t; u++)
+			if (strcmp(t->suite, u->suite) == 0 && strcmp(t->name, u->name) == 0) {
+				printf("KTEST %s FAIL harness: %s.%s is registered twice\n", token,
+				       t->suite, t->name);
+				failed++;
+			}
 	for (const struct ktest *t = ktests_start; t < ktests_end && t < ktests_start + MAX_TESTS;
 	     t++)
 		if (runs(t))
