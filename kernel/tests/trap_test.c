@@ -362,8 +362,13 @@ KTEST(trap, context)
 	for (int i = 0; i < 1000 && depth_after_nested < 0; i++)
 		cpu_relax();
 	trap_set_software_handler(NULL);
-	ktest_info("in_handler=%d after_nested=%d now=%d", depth_in_handler, depth_after_nested,
-	           this_hart()->trap_depth);
+	bool irq_on = cpu_irq_enabled();
+	ktest_info("in_handler=%d after_nested=%d now=%d irq_on=%d", depth_in_handler,
+	           depth_after_nested, this_hart()->trap_depth, irq_on);
+	KCHECK(irq_on,
+	       "interrupts are off after the return from an interrupt whose handler took a nested "
+	       "ebreak: the nested trap changed sstatus (SPIE), and the entry did not restore it "
+	       "from the frame");
 	KCHECK(depth_in_handler == 1, "trap depth in a software interrupt handler is %d, not 1",
 	       depth_in_handler);
 	KCHECK(depth_after_nested == 1, "trap depth after a nested ebreak is %d, not 1",
