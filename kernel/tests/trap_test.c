@@ -97,6 +97,19 @@ KTEST_WITNESS(trap)
 
 KTEST(trap, ebreak)
 {
+	struct trap_stats before = trap_stats();
+	uint64_t v = trap_test_breakpoints();
+	struct trap_stats after = trap_stats();
+	KCHECK(v == 11,
+	       "the code around an ebreak and a c.ebreak computed %lu, expected 11: "
+	       "a step-over skipped or repeated an instruction",
+	       v);
+	KCHECK(after.breakpoints == before.breakpoints + 2,
+	       "2 breakpoints stepped over, but the count went from %lu to %lu", before.breakpoints,
+	       after.breakpoints);
+	cpu_breakpoint();
+	KCHECK(trap_stats().breakpoints == before.breakpoints + 3, "third breakpoint not counted");
+
 	/* Every register across a 4-byte ebreak, then a c.ebreak, from seeded values. */
 	struct ktest_rng r = ktest_rng(STREAM_EBREAK);
 	for (int i = 0; i < 2; i++) {
@@ -110,18 +123,6 @@ KTEST(trap, ebreak)
 		       "registers changed");
 		ktest_info("registers%d=0x%lx", i, registers_digest(out));
 	}
-	struct trap_stats before = trap_stats();
-	uint64_t v = trap_test_breakpoints();
-	struct trap_stats after = trap_stats();
-	KCHECK(v == 11,
-	       "the code around an ebreak and a c.ebreak computed %lu, expected 11: "
-	       "a step-over skipped or repeated an instruction",
-	       v);
-	KCHECK(after.breakpoints == before.breakpoints + 2,
-	       "2 breakpoints stepped over, but the count went from %lu to %lu", before.breakpoints,
-	       after.breakpoints);
-	cpu_breakpoint();
-	KCHECK(trap_stats().breakpoints == before.breakpoints + 3, "third breakpoint not counted");
 }
 
 KTEST(trap, registers)
