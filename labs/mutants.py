@@ -220,9 +220,9 @@ def check(mutant, tree, jobs):
             return False, False, "it passes %s" % ", ".join(survived)
         said = [t for t in tests if re.search(mutant.says, explanation(results[t]))]
         if not said:
-            first = results[tests[0]].get("output", "")
+            first = explanation(results[tests[0]]).splitlines()[:6]
             return False, False, ("%s fail, but no failure says /%s/:\n%s"
-                                  % (", ".join(tests), mutant.says, tail(first, 8)))
+                                  % (", ".join(tests), mutant.says, tail("\n".join(first))))
         line = next((l.strip() for l in explanation(results[said[0]]).splitlines()
                      if re.search(mutant.says, l)), "")
         return True, False, "%s: %s" % (said[0], line[:160])
