@@ -35,7 +35,7 @@ enum {
 
 static struct spinlock relay_lock = SPINLOCK_INIT("witness.relay");
 static uint8_t relay_order[RELAY_HANDOFFS];
-static uint32_t relay_turn; /* guarded by relay_lock */
+static volatile uint32_t relay_turn; /* written under relay_lock */
 static char relay_log[RELAY_HANDOFFS + 1];
 static uint64_t relay_sleeps[RELAY_MAX_THREADS];
 
@@ -48,10 +48,10 @@ static void relay_runner(void *arg)
 		if (relay_order[relay_turn] == me) {
 			relay_log[relay_turn] = (char)('A' + me);
 			relay_turn++;
-			wakeup(&relay_turn);
+			wakeup((void *)&relay_turn);
 		} else {
 			relay_sleeps[me]++;
-			sleep_on(&relay_turn, &relay_lock);
+			sleep_on((void *)&relay_turn, &relay_lock);
 		}
 	}
 	spin_unlock(&relay_lock);
@@ -78,6 +78,18 @@ static void relay_witness(void)
 		relay_sleeps[i] = 0;
 		t[i] = spawn(relay_runner, (void *)(uintptr_t)i, "relay");
 		KCHECK(t[i], "no thread");
+	}
+	/* A lost wakeup leaves every runner asleep: say so rather than wait forever. */
+	if (!yield_until_value(&relay_turn, RELAY_HANDOFFS, 2000)) {
+		spin_lock(&relay_lock);
+		uint32_t turn = relay_turn;
+		spin_unlock(&relay_lock);
+		relay_log[turn] = '\0';
+		KCHECK(false,
+		       "the relay stopped after %u of %d turns (%s): it is thread %c's turn, but "
+		       "after 2 s it has not taken it: a thread asleep on a channel was not woken "
+		       "by wakeup() (a lost wakeup), or runnable threads do not all get a hart",
+		       turn, RELAY_HANDOFFS, relay_log, 'A' + relay_order[turn]);
 	}
 	for (int i = 0; i < n; i++)
 		thread_join(t[i]);
