@@ -1,6 +1,6 @@
 # Sprout: build, boot, debug, grade and test the kernel.
 #
-#   make            build build/kernel.elf
+#   make            build build/kernel.elf (OPT=-Og: the debug build, for GDB)
 #   make qemu       boot it in QEMU (Ctrl-A X quits); CPUS=n, KARGS='test=bump'
 #   make qemu-gdb   boot it stopped, waiting for gdb-multiarch on port $(GDBPORT)
 #   make grade      grade the lab of this branch (LAB=bump, LAB=all, TEST=align,
@@ -8,6 +8,7 @@
 #   make test       the whole test suite (what CI runs)
 #   make labs       generate the student and solution branches of every lab
 #   make bench      print figures (no pass/fail)
+#   make mutants    plant every mistake of labs/mutants/ and check the tests catch it
 #   make hosttest   the allocators' tests on the host (ASan, UBSan); SEED=n adds a seed
 #   make hostbench  the allocators' figures on the host
 #   make mkfstest   build mkfs (the file-system image tool) and run its tests
@@ -29,11 +30,15 @@ GDBPORT ?= 1234
 BUILD   ?= build
 KERNEL  := $(BUILD)/kernel.elf
 
-# DEBUG=0 leaves out development checks (kernel/config.h); `make clean` after changing it.
+# DEBUG=0 leaves out development checks (kernel/config.h).
 DEBUG   ?= 1
+# OPT=-Og: few optimizations, so that GDB shows locals and steps line by line (the
+# handouts' walk-throughs). Changing OPT or DEBUG rebuilds everything; the grader builds
+# with the default.
+OPT     ?= -O2
 
 ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -mno-relax
-CFLAGS  := $(ARCHFLAGS) -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+CFLAGS  := $(ARCHFLAGS) -std=gnu11 $(OPT) -g -Wall -Wextra -Werror \
 	   -ffreestanding -fno-common -fno-builtin -fno-stack-protector \
 	   -fno-pie -fno-omit-frame-pointer \
 	   -fno-strict-aliasing -fno-toplevel-reorder -fno-optimize-sibling-calls -MMD -MP -Ikernel \
@@ -60,24 +65,32 @@ endif
 QEMUOPTS = -machine virt -bios default -nographic -no-reboot -m $(MEM) -smp $(CPUS) \
 	   -kernel $(KERNEL)
 
-.PHONY: all kernel qemu qemu-gdb print-qemu grade test labs bench clean tools \
-	compile_commands.json
+.PHONY: all kernel qemu qemu-gdb print-qemu grade test labs bench mutants clean tools \
+	compile_commands.json FORCE
 all: kernel
 kernel: $(KERNEL)
 
-$(BUILD)/%.c.o: kernel/%.c Makefile
+# The flags the objects were built with; rewritten only when they change, so that a new
+# OPT or DEBUG rebuilds every object and nothing else does.
+FLAGS := $(BUILD)/flags
+$(FLAGS): FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CFLAGS) | $(ASFLAGS)' | cmp -s - $@ || echo '$(CFLAGS) | $(ASFLAGS)' > $@
+
+# | tools: the toolchain is checked for (and installed) before anything is built.
+$(BUILD)/%.c.o: kernel/%.c Makefile $(FLAGS) | tools
 	@mkdir -p $(dir $@)
 	$(say) "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/%.S.o: kernel/%.S $(BUILD)/gen/asm_offsets.h Makefile
+$(BUILD)/%.S.o: kernel/%.S $(BUILD)/gen/asm_offsets.h Makefile $(FLAGS) | tools
 	@mkdir -p $(dir $@)
 	$(say) "  AS      $<"
 	@$(CC) $(ASFLAGS) -c $< -o $@
 
 # Structure offsets for assembly, from the C structs (kernel/hal/asm_offsets.c): each
 # "->NAME value" line the compiler writes becomes "#define NAME value".
-$(BUILD)/gen/asm_offsets.h: kernel/hal/asm_offsets.c Makefile
+$(BUILD)/gen/asm_offsets.h: kernel/hal/asm_offsets.c Makefile $(FLAGS) | tools
 	@mkdir -p $(dir $@)
 	$(say) "  GEN     $@"
 	@$(CC) $(CFLAGS) -MF $(BUILD)/gen/asm_offsets.d -MT $@ -S $< -o $(BUILD)/gen/asm_offsets.s
@@ -112,8 +125,9 @@ include kernel/hosttest/hosttest.mk
 include mkfs/mkfs.mk
 
 # Installs missing tools through the system package manager (or says what to install).
+# TOOLS_EXTRA: what a target needs beyond the toolchain, QEMU and GDB.
 tools:
-	@sh kernel/scripts/ensure-tools.sh
+	@sh kernel/scripts/ensure-tools.sh $(TOOLS_EXTRA)
 
 qemu: tools kernel
 	$(QEMU) $(QEMUOPTS) -append "$(KARGS)" $(QEMUEXTRA)
@@ -126,16 +140,21 @@ qemu-gdb: tools kernel
 print-qemu:
 	@echo $(QEMU) $(QEMUOPTS)
 
-grade: kernel
+grade: tools kernel
 	$(PYTHON) grade/grade.py $(if $(LAB),--lab $(LAB)) $(GRADEFLAGS) $(TEST)
 
-test:
+test: TOOLS_EXTRA = clang-format
+test: tools
 	$(PYTHON) grade/testsuite.py
+
+# Every mutant of labs/mutants/, each in a copy of this tree; MUTANTFLAGS='--labs bump -j 2'.
+mutants: tools
+	$(PYTHON) labs/mutants.py $(MUTANTFLAGS)
 
 labs:
 	$(PYTHON) labs/labs.py generate
 
-bench:
+bench: tools
 	$(PYTHON) grade/bench.py
 
 # For clangd and other editors.
