@@ -21,9 +21,10 @@ CATALOG_PATH = "labs/labs.json"
 CURRENT_PATH = "labs/current"
 PUBLISHED_PATH = "labs/published.json"
 
-# Files of the solution tree that no generated branch gets: the mutant catalogue holds
-# pieces of the solutions, and the forger is of use only to labs/verify.py.
-INSTRUCTOR_ONLY = ("labs/mutants/", "labs/forge/")
+# Files of the solution tree that no generated branch gets (path prefixes): the mutant
+# catalogue holds pieces of the solutions, and it, its runner and tests, and the forger
+# are of use only on the solution tree.
+INSTRUCTOR_ONLY = ("labs/mutants", "labs/test_mutants.py", "labs/forge/")
 
 
 def is_published(path):
