@@ -9,6 +9,7 @@
 #include "debug/shutdown.h"
 #include "dev/bootargs.h"
 #include "dev/console.h"
+#include "hal/cpu.h"
 #include "lib/format.h"
 #include "lib/string.h"
 
@@ -332,5 +333,10 @@ void ktest_finish(void)
 	}
 	check_invariants();
 	printf("KTEST %s DONE passed=%d failed=%d skipped=%d\n", token, passed, failed, skipped);
+	/*
+	 * Interrupts off for good: a tick must not preempt this thread while it stops the
+	 * other harts, or the hart it moves to may have halted holding the scheduler's lock.
+	 */
+	cpu_irq_disable();
 	shutdown(failed ? EXIT_TESTS_FAILED : EXIT_OK);
 }
