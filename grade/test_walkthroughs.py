@@ -65,6 +65,13 @@ class Walkthroughs(unittest.TestCase):
     def walk(self, handout):
         if self.skip_reason:
             self.skipTest(self.skip_reason)
+        # On a lab branch, the walk-throughs of its own lab and later ones need code a
+        # student may not have written yet.
+        branch = test_gdb.branch_lab()
+        number = int(handout.split("-")[0])
+        if branch is not None and number >= branch[0]:
+            self.skipTest(f"needs lab {number}; this is the branch of lab {branch[0]} "
+                          f"({branch[1]})")
         found = walkthrough(HANDOUTS / handout)
         self.assertIsNotNone(found, f"{handout} has no GDB walk-through")
         args, commands = found
