@@ -15,7 +15,8 @@ lab = Lab("buddy")
 MAX_ORDER = 10
 # The kernel's ktest_rng streams (kernel/tests/buddy_test.c, buddy_misuse_test.c).
 STREAM_WITNESS = 0x50
-STREAM_KFREE_INTERIOR, STREAM_KFREE_DOUBLE, STREAM_KMALLOC_UAF = 0x58, 0x59, 0x5A
+STREAM_KFREE_INTERIOR, STREAM_KFREE_DOUBLE, STREAM_KMALLOC_UAF, STREAM_FREE_INTERIOR = \
+    0x58, 0x59, 0x5A, 0x5B
 WITNESS_OPS, WITNESS_HELD = 48, 24
 KHEAP_MAX_CLASS, KHEAP_POISON = 2048, 0x6B
 
@@ -155,6 +156,24 @@ def wrong_order(t):
     t.boot("buddy.wrong_order").expect_panic(
         r"buddy_free\(0x[0-9a-f]+, order 1\): wrong order: the block was allocated with "
         r"order 2")
+
+
+@lab.test(points=5)
+def free_interior(t):
+    """Freeing a page inside an allocated block panics, naming the block and its order."""
+    run = t.boot("buddy.free_interior")
+    r = SplitMix(run.seed, STREAM_FREE_INTERIOR)
+    order = r.range(1, 4)
+    page = r.range(1, (1 << order) - 1)
+    block = run.info("buddy.free_interior")["block"]
+    m = run.expect_panic(r"buddy_free\((0x[0-9a-f]+), order 0\): interior pointer: not the start "
+                         r"of a block, it lies inside the allocated block (0x[0-9a-f]+) of "
+                         r"order (\d+)")
+    got = (int(m.group(1), 16), int(m.group(2), 16), int(m.group(3)))
+    if got != (block + page * 4096, block, order):
+        raise AssertionError(f"the panic names {m.group(1)} inside {m.group(2)} of order "
+                             f"{m.group(3)}; the test freed page {page} of the order-{order} "
+                             f"block {block:#x}")
 
 
 @lab.test(points=5)

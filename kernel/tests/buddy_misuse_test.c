@@ -142,7 +142,24 @@ KTEST_DEATH(buddy, use_after_free_block)
 
 /* ---- kfree() misuse ---- */
 
-enum { STREAM_KFREE_INTERIOR = 0x58, STREAM_KFREE_DOUBLE, STREAM_KMALLOC_UAF };
+enum {
+	STREAM_KFREE_INTERIOR = 0x58,
+	STREAM_KFREE_DOUBLE,
+	STREAM_KMALLOC_UAF,
+	STREAM_FREE_INTERIOR
+};
+
+/* A page inside an allocated block, at a seeded place, freed as if it were a block. */
+KTEST_DEATH(buddy, free_interior)
+{
+	struct ktest_rng r = ktest_rng(STREAM_FREE_INTERIOR);
+	unsigned order = (unsigned)ktest_range(&r, 1, 4);
+	size_t page = ktest_range(&r, 1, ((size_t)1 << order) - 1);
+	uint8_t *p = page_alloc(order);
+	KCHECK(p, "page_alloc(%u) returned NULL", order);
+	ktest_info("block=%p order=%u page=%zu", (void *)p, order, page);
+	page_free(p + page * PAGE_SIZE, 0);
+}
 
 /* A pointer into the middle of an object, at a seeded offset. */
 KTEST_DEATH(buddy, kfree_interior)

@@ -223,6 +223,10 @@ static const char *const forged[] = {
         "panic: buddy_free(0x0000000080401000, order 0): not allocated: it lies in the free "
         "block 0x0000000080400000 of order 1: a double free, or memory never handed out",
         "",
+        "buddy.free_interior", "INFO block=0x0000000080400000 order=2 page=1",
+        "panic: buddy_free(0x0000000080401000, order 0): interior pointer: not the start of a "
+        "block, it lies inside the allocated block 0x0000000080400000 of order 2",
+        "",
         "buddy.wrong_order",
         "panic: buddy_free(0x0000000080400000, order 1): wrong order: the block was allocated "
         "with order 2",
