@@ -1,6 +1,6 @@
 # Sprout: build, boot, debug, grade and test the kernel.
 #
-#   make            build build/kernel.elf
+#   make            build build/kernel.elf (OPT=-Og: the debug build, for GDB)
 #   make qemu       boot it in QEMU (Ctrl-A X quits); CPUS=n, KARGS='test=bump',
 #                   DISK=image (default: build/fs.img)
 #   make qemu-gdb   boot it stopped, waiting for gdb-multiarch on port $(GDBPORT)
@@ -9,6 +9,7 @@
 #   make test       the whole test suite (what CI runs)
 #   make labs       generate the student and solution branches of every lab
 #   make bench      print figures (no pass/fail)
+#   make mutants    plant every mistake of labs/mutants/ and check the tests catch it
 #   make hosttest   the allocators' tests on the host (ASan, UBSan); SEED=n adds a seed
 #   make hostbench  the allocators' figures on the host
 #   make mkfstest   build mkfs (the file-system image tool) and run its tests
@@ -34,13 +35,17 @@ GDBPORT ?= 1234
 BUILD   ?= build
 KERNEL  := $(BUILD)/kernel.elf
 
-# DEBUG=0 leaves out development checks (kernel/config.h); `make clean` after changing it.
+# DEBUG=0 leaves out development checks (kernel/config.h).
 DEBUG   ?= 1
 # TRACE=0 compiles the event trace's hooks to nothing (kernel/debug/trace.h); likewise.
 TRACE   ?= 1
+# OPT=-Og: few optimizations, so that GDB shows locals and steps line by line (the
+# handouts' walk-throughs). Changing OPT or DEBUG rebuilds everything; the grader builds
+# with the default.
+OPT     ?= -O2
 
 ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -mno-relax
-CFLAGS  := $(ARCHFLAGS) -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+CFLAGS  := $(ARCHFLAGS) -std=gnu11 $(OPT) -g -Wall -Wextra -Werror \
 	   -ffreestanding -fno-common -fno-builtin -fno-stack-protector \
 	   -fno-pie -fno-omit-frame-pointer \
 	   -fno-strict-aliasing -fno-toplevel-reorder -fno-optimize-sibling-calls -MMD -MP -Ikernel \
@@ -87,24 +92,32 @@ include user/user.mk
 FS_FILES  += $(USER_PROGS)
 
 .PHONY: all kernel fsimage qemu qemu-gdb print-qemu print-qemu-disk grade test labs bench \
-	clean tools compile_commands.json timeline replay replay-gdb
+	mutants clean tools compile_commands.json timeline replay replay-gdb FORCE
 all: kernel fsimage
 kernel: $(KERNEL)
 fsimage: $(FSIMG)
 
-$(BUILD)/%.c.o: kernel/%.c Makefile
+# The flags the objects were built with; rewritten only when they change, so that a new
+# OPT or DEBUG rebuilds every object and nothing else does.
+FLAGS := $(BUILD)/flags
+$(FLAGS): FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CFLAGS) | $(ASFLAGS)' | cmp -s - $@ || echo '$(CFLAGS) | $(ASFLAGS)' > $@
+
+# | tools: the toolchain is checked for (and installed) before anything is built.
+$(BUILD)/%.c.o: kernel/%.c Makefile $(FLAGS) | tools
 	@mkdir -p $(dir $@)
 	$(say) "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/%.S.o: kernel/%.S $(BUILD)/gen/asm_offsets.h Makefile
+$(BUILD)/%.S.o: kernel/%.S $(BUILD)/gen/asm_offsets.h Makefile $(FLAGS) | tools
 	@mkdir -p $(dir $@)
 	$(say) "  AS      $<"
 	@$(CC) $(ASFLAGS) -c $< -o $@
 
 # Structure offsets for assembly, from the C structs (kernel/hal/asm_offsets.c): each
 # "->NAME value" line the compiler writes becomes "#define NAME value".
-$(BUILD)/gen/asm_offsets.h: kernel/hal/asm_offsets.c Makefile
+$(BUILD)/gen/asm_offsets.h: kernel/hal/asm_offsets.c Makefile $(FLAGS) | tools
 	@mkdir -p $(dir $@)
 	$(say) "  GEN     $@"
 	@$(CC) $(CFLAGS) -MF $(BUILD)/gen/asm_offsets.d -MT $@ -S $< -o $(BUILD)/gen/asm_offsets.s
@@ -150,8 +163,9 @@ $(FSIMG): $(MKFS) $(FS_FILES) Makefile
 	@$(MKFS) $@ --blocks $(FS_BLOCKS) --inodes $(FS_INODES) $(FS_FILES) > /dev/null
 
 # Installs missing tools through the system package manager (or says what to install).
+# TOOLS_EXTRA: what a target needs beyond the toolchain, QEMU and GDB.
 tools:
-	@sh kernel/scripts/ensure-tools.sh
+	@sh kernel/scripts/ensure-tools.sh $(TOOLS_EXTRA)
 
 # The disk `make qemu` attaches: build/fs.img, built if need be, or DISK=image, an image
 # of your own (a grader's crashed image, say), which is used as it is, never rebuilt.
@@ -175,16 +189,21 @@ print-qemu:
 print-qemu-disk:
 	@echo $(call qemu_disk,$(DISK))
 
-grade: kernel
+grade: tools kernel
 	$(PYTHON) grade/grade.py $(if $(LAB),--lab $(LAB)) $(GRADEFLAGS) $(TEST)
 
-test:
+test: TOOLS_EXTRA = clang-format
+test: tools
 	$(PYTHON) grade/testsuite.py
+
+# Every mutant of labs/mutants/, each in a copy of this tree; MUTANTFLAGS='--labs bump -j 2'.
+mutants: tools
+	$(PYTHON) labs/mutants.py $(MUTANTFLAGS)
 
 labs:
 	$(PYTHON) labs/labs.py generate
 
-bench:
+bench: tools
 	$(PYTHON) grade/bench.py
 
 # The event trace of one boot as an SVG, build/timeline-<test>.svg (grade/timeline.py):

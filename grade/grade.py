@@ -1,10 +1,13 @@
 """The grader's command line: `make grade` runs it.
 
     python3 grade/grade.py [--lab NAME|all] [-j N] [--json FILE] [--rerun-failed]
-                           [--timeout-scale X] [--list] [--no-record] [TEST ...]
+                           [--timeout-scale X] [--seed N] [--list] [--no-record] [TEST ...]
 
 It picks the labs and tests to grade, builds the kernel, runs the tests through
 gradelib and prints one line per test, the score and `N passed, N failed`. On a lab
+branch it grades with the published tests and grader: if the tree's differ from those
+the branch was published with, it grades a copy with the published ones put back and
+says which it replaced (grade/published.py). On a lab
 branch, a later lab whose boots all stop at the kernel's "not implemented yet" prints
 as one line. --json FILE is written however the grading ends.
 """
@@ -19,8 +22,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gradelib  # noqa: E402  (found through the line above)
+import published  # noqa: E402
 
 STATE_FILE = Path("build") / "grade-last.json"  # what --rerun-failed reads
+
+
+def state_path(root):
+    """Where --rerun-failed's record is: STATE_FILE, or, in the copy published.py grades,
+    the tree's own (SPROUT_GRADE_STATE)."""
+    return Path(os.environ.get("SPROUT_GRADE_STATE") or Path(root) / STATE_FILE)
 
 
 class UsageError(Exception):
@@ -42,6 +52,8 @@ def parse_args(argv):
                    help="run only the tests that failed last time")
     p.add_argument("--timeout-scale", type=float, default=1.0, metavar="X",
                    help="multiply every timeout by X (slow machines)")
+    p.add_argument("--seed", type=int, metavar="N",
+                   help="give every boot seed=N (default: a new random seed per boot)")
     p.add_argument("--list", action="store_true", help="list the selected tests and stop")
     p.add_argument("--no-record", action="store_true",
                    help="do not record failed one-hart boots for replay (grade/replay.py)")
@@ -129,7 +141,7 @@ class Record:
 
 def save_state(root, results, merge=False):
     """Records which tests passed, for --rerun-failed; a rerun updates the record."""
-    path = Path(root) / STATE_FILE
+    path = state_path(root)
     verdicts = (load_state(root) or {}) if merge else {}
     verdicts.update({r.test.full_name: "passed" if r.passed else "failed" for r in results})
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,7 +151,7 @@ def save_state(root, results, merge=False):
 def load_state(root):
     """{full test name: "passed"/"failed"} of the previous run, or None if there is none."""
     try:
-        return json.loads((Path(root) / STATE_FILE).read_text())["results"]
+        return json.loads(state_path(root).read_text())["results"]
     except (OSError, ValueError, KeyError):
         return None
 
@@ -206,6 +218,8 @@ def run(argv, record, session):
         return 0
     session.jobs, session.timeout_scale = args.jobs, args.timeout_scale
     session.record_failures = session.record_failures and not args.no_record
+    if args.seed is not None:
+        session.seed = args.seed
     return grade(session, tests, args, record)
 
 
@@ -266,5 +280,29 @@ def grade(session, tests, args, record):
     return 0 if all(r.passed for r in results) else 1
 
 
+def absolute_json(argv):
+    """argv with the FILE of --json FILE made absolute (the grading may move to a copy)."""
+    out = list(argv)
+    for i, arg in enumerate(out):
+        if arg == "--json" and i + 1 < len(out):
+            out[i + 1] = os.path.abspath(out[i + 1])
+        elif arg.startswith("--json="):
+            out[i] = "--json=" + os.path.abspath(arg[len("--json="):])
+    return out
+
+
+def main_published(argv=None):
+    """main(), with the published tests: if the tree's tests or grader differ from those
+    it was published with, grades a copy with the published ones (grade/published.py)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if any(a in ("-h", "--help", "--list") for a in argv):
+        return main(argv)
+    root = gradelib.ROOT
+    tree = published.prepare(root, sys.stderr)
+    if tree == root:
+        return main(argv)
+    return published.run_in(tree, absolute_json(argv), state_path(root))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_published())

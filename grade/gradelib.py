@@ -69,10 +69,11 @@ class GradeFailure(Exception):
 
 
 class Test:
-    """One graded test: a function of a Context, worth some points."""
+    """One graded test: a function of a Context, worth some points. owner: its Lab."""
 
-    def __init__(self, lab, name, points, func):
+    def __init__(self, lab, name, points, func, owner=None):
         self.lab, self.name, self.points, self.func = lab, name, points, func
+        self.owner = owner
         self.doc = (func.__doc__ or "").strip().split("\n")[0]
 
     @property
@@ -93,15 +94,71 @@ class Lab:
     def __init__(self, name):
         self.name = name
         self.tests = []
+        self.witnesses = {}  # kernel suite: model(run, info) of its witness
 
     def test(self, points):
         """Decorator: registers the function as a test named after it."""
         def register(func):
             if any(t.name == func.__name__ for t in self.tests):
                 raise ValueError(f"lab {self.name}: two tests named {func.__name__}")
-            self.tests.append(Test(self.name, func.__name__, points, func))
+            self.tests.append(Test(self.name, func.__name__, points, func, self))
             return func
         return register
+
+    def witness(self, suite):
+        """Decorator: registers model(run, info) as the check of kernel suite `suite`'s
+        witness (KTEST_WITNESS in the kernel: a seeded workload that runs before the
+        suite's first test). After a test of this lab passes, every boot it made that
+        started a test of the suite must show the witness's INFO lines, and model must
+        accept them (it raises GradeFailure or AssertionError saying what differs)."""
+        def register(func):
+            self.witnesses[suite] = func
+            return func
+        return register
+
+
+# ---------------------------------------------------------------- seeded workloads
+
+MASK64 = (1 << 64) - 1
+_GAMMA = 0x9E3779B97F4A7C15
+
+
+class SplitMix:
+    """The kernel's struct ktest_rng (kernel/debug/ktest.c): splitmix64, seeded with the
+    boot's seed mixed with a stream number, so that both sides draw the same numbers."""
+
+    def __init__(self, seed, stream):
+        self.state = (seed ^ (stream * _GAMMA)) & MASK64
+
+    def next(self):
+        self.state = (self.state + _GAMMA) & MASK64
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+        return z ^ (z >> 31)
+
+    def range(self, lo, hi):
+        """ktest_range(): a number in [lo, hi]."""
+        width = (hi - lo + 1) & MASK64
+        v = self.next()
+        return v if width == 0 else lo + v % width
+
+
+DIGEST_INIT = 0xCBF29CE484222325
+
+
+def fold(digest, value):
+    """ktest_fold(): FNV-1a over the 8 bytes of value, lowest first."""
+    for i in range(8):
+        digest ^= (value >> (8 * i)) & 0xFF
+        digest = (digest * 0x100000001B3) & MASK64
+    return digest
+
+
+def fold_all(values, digest=DIGEST_INIT):
+    for v in values:
+        digest = fold(digest, v & MASK64)
+    return digest
 
 
 def load_lab(name, root=ROOT):
@@ -188,11 +245,14 @@ class Run:
     Only KTEST lines carrying this run's token count; others are output like any.
     root: the tree booted (to find a test's source); pcs: {hart: pc} read from QEMU
     before it was stopped for taking too long, or a string saying why there are none;
-    guest: under -icount, (guest seconds last read, budget, stall seconds)."""
+    guest: under -icount, (guest seconds last read, budget, stall seconds); seed: the
+    seed= this boot was given, from which the kernel's seeded workloads are drawn."""
 
     def __init__(self, tests, token, kargs, cpus, options, inputs, until, timeout,
-                 text, status, stopped, seconds, root=None, pcs=None, guest=None, disk=None):
+                 text, status, stopped, seconds, root=None, pcs=None, guest=None, disk=None,
+                 seed=None):
         self.tests, self.token, self.kargs, self.cpus = tests, token, kargs, cpus
+        self.seed = seed  # the seed= of this boot (None: none was given)
         # (image, copied): the disk image the boot had, and whether it got a fresh copy of
         # it (then the image itself was left as it was); None for a boot without a disk.
         self.disk = disk
@@ -261,12 +321,28 @@ class Run:
                       for l in self.lines)
         return "; KTEST lines with another token were ignored" if ignored else ""
 
+    def witness_failures(self, test):
+        """The FAIL lines of the witness of test's suite (`bump.witness` for bump.align)."""
+        suite = test.split(".")[0]
+        return [self.lines[i].strip() for i, *_ in self.events(("FAIL",), suite + ".witness")]
+
+    def _check_witness(self, tests, expected):
+        harness = [self.lines[i].strip() for i, *_ in self.events(("FAIL",), "harness")]
+        if harness:
+            self._fail(f"the test harness failed: {harness[0]}", expected)
+        for test in tests:
+            said = self.witness_failures(test)
+            if said:
+                self._fail("the seeded workload that runs before the suite's first test "
+                           f"failed: {said[0]}", expected)
+
     def expect_pass(self, *tests):
         """START and PASS for each test (default: those booted), then DONE, no panic,
         exit status 0. A suite name (`bump`) needs every test of it that started to pass."""
         tests = tests or tuple(self.tests)
         expected = (f"START and PASS for {', '.join(tests)} with this run's token, "
                     "then DONE, no panic, and exit status 0")
+        self._check_witness(tests, expected)
         for test in tests:
             # A suite lists its death tests as SKIP; a test named in full must not skip.
             for i, verb, subject, _ in self.events(("FAIL", "SKIP"), test):
@@ -297,6 +373,7 @@ class Run:
         status 1. Returns the re.Match of the panic message."""
         test = test or self.tests[0]
         expected = f"START {test}, then a panic matching /{pattern}/, and exit status 1"
+        self._check_witness([test], expected)
         started = self.events(("START",), test)
         if not started:
             self._fail(self._never_started(test), expected)
@@ -345,14 +422,15 @@ class Run:
         self._cursor = match.end()
         return match
 
-    def infos(self, test):
-        """One dict per INFO line of test (key=value words; numbers converted)."""
-        return [{k: _number(v) for k, _, v in (w.partition("=") for w in rest.split()[1:])}
+    def infos(self, test, raw=False):
+        """One dict per INFO line of test (key=value words; numbers converted unless raw)."""
+        convert = str if raw else _number
+        return [{k: convert(v) for k, _, v in (w.partition("=") for w in rest.split()[1:])}
                 for *_, rest in self.events(("INFO",), test)]
 
-    def info(self, test):
+    def info(self, test, raw=False):
         """All INFO key=value pairs of test merged into one dict (later lines win)."""
-        infos = self.infos(test)
+        infos = self.infos(test, raw)
         if not infos:
             why = self._never_started(test) if self.lab_missing else \
                 f"no INFO line for {test}{self._ignored_hint()}"
@@ -404,6 +482,36 @@ class Run:
         out += ["reproduce this boot:", f"  {self.reproduce()}"]
         out += [f"  then type {data!r} once /{regex}/ appears" for regex, data in self.inputs]
         return out
+
+
+# ---------------------------------------------------------------- witnesses
+
+def check_witnesses(test, run):
+    """Checks, for each suite of test's lab that has a witness model and that started a
+    test in this run, the witness's INFO lines against the model."""
+    owner = getattr(test, "owner", None)
+    for suite, model in (owner.witnesses.items() if owner else ()):
+        if not run.events(("START",), suite):
+            continue
+        name = f"{suite}.witness"
+        expected = (f"{name} INFO lines (the seeded workload the published tests run "
+                    "before the suite's first test) that match the grader's model")
+        infos = run.infos(name)
+        if not infos:
+            run._fail(f"no {name} line with this run's token: the kernel that ran is not the "
+                      "published test code (kernel/tests/, kernel/debug/ktest.c), or it "
+                      "printed its results without running them", expected)
+        info = {k: v for d in infos for k, v in d.items()}
+        info["raw"] = {k: v for d in run.infos(name, raw=True) for k, v in d.items()}
+        if info.get("seed") != run.seed:
+            run._fail(f"{name} ran with seed={info.get('seed')}, but this boot was given "
+                      f"seed={run.seed}", expected)
+        try:
+            model(run, info)
+        except (GradeFailure, AssertionError) as e:
+            why = getattr(e, "got", None) or str(e)
+            run._fail(f"{name} does not match the grader's model of a working lab: {why}",
+                      expected)
 
 
 # ---------------------------------------------------------------- sessions and tests
@@ -516,8 +624,10 @@ class Session:
     def __init__(self, root=ROOT, qemu_command=None, jobs=None, timeout_scale=1.0,
                  build_command=("make", "-s", "kernel", "fsimage"),
                  addr2line="riscv64-unknown-elf-addr2line", nm="riscv64-unknown-elf-nm",
-                 disk_command=None, record_failures=None):
+                 objdump="riscv64-unknown-elf-objdump", seed=None, disk_command=None,
+                 record_failures=None):
         self.root = Path(root)
+        self.seed = seed  # every boot's seed=; None: a new random one for each boot
         # A failed boot of one hart is recorded again for replay (grade/replay.py); by
         # default only with the real QEMU, not a stand-in.
         self.record_failures = qemu_command is None if record_failures is None \
@@ -531,7 +641,8 @@ class Session:
         self.jobs = jobs or os.cpu_count() or 1
         self.timeout_scale = timeout_scale
         self.build_command = list(build_command)
-        self.addr2line, self.nm = addr2line, nm
+        self.addr2line, self.nm, self.objdump = addr2line, nm, objdump
+        self._code = None  # {function: [(offset, mnemonic, operands)]}, read once
         self.cancel = threading.Event()
         self.cores = _Cores(os.cpu_count() or 1)
         self._qemu = {}
@@ -579,7 +690,9 @@ class Session:
                              "follows the host's clock")
         ids = [tests] if isinstance(tests, str) else list(tests)
         token = secrets.token_hex(8)
-        kargs = " ".join(filter(None, [f"test={','.join(ids)}", f"token={token}", extra_args]))
+        seed = self.seed if self.seed is not None else secrets.randbelow(1 << 31) + 1
+        kargs = " ".join(filter(None, [f"test={','.join(ids)}", f"token={token}",
+                                       f"seed={seed}", extra_args]))
         options = [] if icount is None else \
             ["-icount", f"shift={icount}" if isinstance(icount, int) else icount]
         options += shlex.split(qemu_extra) if isinstance(qemu_extra, str) else list(qemu_extra)
@@ -623,7 +736,7 @@ class Session:
         guest = watch and (watch.seconds or 0.0, guest_seconds, watch.stall)
         return Run(ids, token, kargs, cpus, options, list(input), until, seconds, *result,
                    root=self.root, pcs=hang.get("pcs"), guest=guest,
-                   disk=None if disk is None else (Path(disk), disk_copy))
+                   disk=None if disk is None else (Path(disk), disk_copy), seed=seed)
 
     def _kernel_symbols(self):
         """[(address, nm type, name)] of the kernel, sorted; read once with nm."""
@@ -636,6 +749,35 @@ class Session:
                     for m in re.finditer(r"^([0-9a-fA-F]+) (\w) (\S+)$", out, re.M):
                         self._symbols.append((int(m.group(1), 16), m.group(2), m.group(3)))
             return self._symbols
+
+    def disassemble(self, function):
+        """The instructions of a kernel function as [(offset, mnemonic, operands)], from
+        objdump -d of the built kernel (read once); None if there is no such function."""
+        with self._lock:
+            if self._code is None:
+                self._code = {}
+                try:
+                    out = subprocess.run([self.objdump, "-d", "--no-show-raw-insn",
+                                          str(self.kernel)], capture_output=True, text=True,
+                                         timeout=60).stdout
+                except (OSError, subprocess.SubprocessError) as e:
+                    raise GradeFailure(f"cannot disassemble the kernel: {e}",
+                                       f"{self.objdump} -d {self.kernel}")
+                name, start = None, 0
+                for line in out.splitlines():
+                    head = re.match(r"^([0-9a-f]+) <([\w.]+)>:$", line)
+                    insn = re.match(r"^\s+([0-9a-f]+):\s+(\S+)\s*(.*)$", line)
+                    if head:
+                        name, start = head.group(2), int(head.group(1), 16)
+                        self._code[name] = []
+                    elif insn and name:
+                        ops = re.sub(r"\s*#.*$", "", insn.group(3)).strip()
+                        target = re.search(r"#\s*[0-9a-f]+ <([\w.]+)>", insn.group(3))
+                        if target and "+" not in target.group(1):
+                            ops += f" <{target.group(1)}>"
+                        self._code[name].append((int(insn.group(1), 16) - start,
+                                                 insn.group(2), ops))
+            return self._code.get(function)
 
     def where(self, pcs):
         """`hart N: pc 0x... function+0xoffset (file:line)` for each hart of {hart: pc}
@@ -707,6 +849,8 @@ class Session:
         start = time.monotonic()
         try:
             test.func(ctx)
+            for run in ctx.runs:
+                check_witnesses(test, run)
             return Result(test, True, time.monotonic() - start, "", ctx.runs)
         except (GradeFailure, AssertionError) as e:
             got = getattr(e, "got", None) or str(e) or "an assertion failed"

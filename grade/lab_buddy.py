@@ -8,9 +8,77 @@ parallel and a missing lock or a page handed out twice can show.
 """
 import re
 
-from gradelib import Lab
+from gradelib import Lab, SplitMix
 
 lab = Lab("buddy")
+
+MAX_ORDER = 10
+# The kernel's ktest_rng streams (kernel/tests/buddy_test.c, buddy_misuse_test.c).
+STREAM_WITNESS = 0x50
+STREAM_KFREE_INTERIOR, STREAM_KFREE_DOUBLE, STREAM_KMALLOC_UAF, STREAM_FREE_INTERIOR = \
+    0x58, 0x59, 0x5A, 0x5B
+WITNESS_OPS, WITNESS_HELD = 48, 24
+KHEAP_MAX_CLASS, KHEAP_POISON = 2048, 0x6B
+
+
+class BuddyModel:
+    """The buddy system as lab 5's handout specifies it, in pages: a split keeps the
+    lower half and puts the upper half first on the list one order down; a freed block
+    merges while its buddy is free as a whole block of its order; an allocation takes
+    the first block of the smallest order that has one."""
+
+    def __init__(self, pages_log2=MAX_ORDER):
+        self.free = [[] for _ in range(MAX_ORDER + 1)]  # page offsets, first = newest
+        self.free[pages_log2].insert(0, 0)
+        self.splits = self.merges = 0
+
+    def alloc(self, order):
+        have = order
+        while have <= MAX_ORDER and not self.free[have]:
+            have += 1
+        if have > MAX_ORDER:
+            return None
+        page = self.free[have].pop(0)
+        while have > order:
+            have -= 1
+            self.free[have].insert(0, page + (1 << have))
+            self.splits += 1
+        return page
+
+    def release(self, page, order):
+        while order < MAX_ORDER and (page ^ (1 << order)) in self.free[order]:
+            self.free[order].remove(page ^ (1 << order))
+            page &= ~(1 << order)
+            order += 1
+            self.merges += 1
+        self.free[order].insert(0, page)
+
+
+@lab.witness("buddy")
+def buddy_model(run, info):
+    """The seeded sequence in a fresh 4 MiB arena gives the model's pages and counts."""
+    r, model, held, pages = SplitMix(run.seed, STREAM_WITNESS), BuddyModel(), [], []
+    for _ in range(WITNESS_OPS):
+        if held and (len(held) >= WITNESS_HELD or r.range(0, 2) == 2):
+            model.release(*held.pop(r.range(0, len(held) - 1)))
+            continue
+        order = r.range(0, 5)
+        page = model.alloc(order)
+        held.append((page, order))
+        pages.append((page, order))
+    raw = info["raw"]
+    got = [int(x, 16) for w in range(4) if f"pages{w}" in raw for x in raw[f"pages{w}"].split(",")]
+    for i, (page, order) in enumerate(pages):
+        if i >= len(got) or got[i] != page:
+            said = f"page {got[i]:#x}" if i < len(got) else "nothing"
+            raise AssertionError(f"allocation {i + 1} of the seeded sequence (order {order}) got "
+                                 f"{said} of the arena; the model hands out page {page:#x}")
+    counts = ",".join(str(len(f)) for f in model.free)
+    want = f"{counts} splits {model.splits} merges {model.merges}"
+    have = f"{raw.get('free')} splits {raw.get('splits')} merges {raw.get('merges')}"
+    if have != want:
+        raise AssertionError(f"after the seeded sequence the free blocks by order are {have}; "
+                             f"the model has {want}")
 
 # Enough harts to share pages among; QEMU runs each on a host thread (gradelib lends
 # each boot as many host cores as it has, at most the host's).
@@ -91,6 +159,24 @@ def wrong_order(t):
 
 
 @lab.test(points=5)
+def free_interior(t):
+    """Freeing a page inside an allocated block panics, naming the block and its order."""
+    run = t.boot("buddy.free_interior")
+    r = SplitMix(run.seed, STREAM_FREE_INTERIOR)
+    order = r.range(1, 4)
+    page = r.range(1, (1 << order) - 1)
+    block = run.info("buddy.free_interior")["block"]
+    m = run.expect_panic(r"buddy_free\((0x[0-9a-f]+), order 0\): interior pointer: not the start "
+                         r"of a block, it lies inside the allocated block (0x[0-9a-f]+) of "
+                         r"order (\d+)")
+    got = (int(m.group(1), 16), int(m.group(2), 16), int(m.group(3)))
+    if got != (block + page * 4096, block, order):
+        raise AssertionError(f"the panic names {m.group(1)} inside {m.group(2)} of order "
+                             f"{m.group(3)}; the test freed page {page} of the order-{order} "
+                             f"block {block:#x}")
+
+
+@lab.test(points=5)
 def misaligned(t):
     """Freeing an address that does not start a block of its order panics."""
     t.boot("buddy.misaligned").expect_panic(
@@ -119,6 +205,56 @@ def use_after_free(t):
 def kmalloc(t):
     """kmalloc of many sizes: aligned, writable, no two objects overlap; all freed."""
     t.boot("buddy.kmalloc").expect_pass("buddy.kmalloc")
+
+
+@lab.test(points=5)
+def kfree_interior(t):
+    """kfree() of a pointer into the middle of an object panics, naming the offset and
+    the object."""
+    run = t.boot("buddy.kfree_interior")
+    r = SplitMix(run.seed, STREAM_KFREE_INTERIOR)
+    size = r.range(16, KHEAP_MAX_CLASS)
+    offset = r.range(1, size - 1)
+    obj = run.info("buddy.kfree_interior")["object"]
+    m = run.expect_panic(r"kfree\((0x[0-9a-f]+)\): interior pointer: (\d+) bytes into the "
+                         r"(\d+)-byte object (0x[0-9a-f]+)")
+    got = (int(m.group(1), 16), int(m.group(2)), int(m.group(4), 16))
+    if got != (obj + offset, offset, obj):
+        raise AssertionError(f"the panic names kfree({m.group(1)}), {m.group(2)} bytes into "
+                             f"{m.group(4)}; the test freed {obj + offset:#x}, {offset} bytes "
+                             f"into the object {obj:#x}")
+
+
+@lab.test(points=5)
+def kfree_double(t):
+    """kfree() of an object already free panics and says so."""
+    run = t.boot("buddy.kfree_double")
+    obj = run.info("buddy.kfree_double")["object"]
+    m = run.expect_panic(r"kfree\((0x[0-9a-f]+)\): double kfree: the object \(class (\d+), ")
+    size = SplitMix(run.seed, STREAM_KFREE_DOUBLE).range(1, KHEAP_MAX_CLASS)
+    if int(m.group(1), 16) != obj or not size <= int(m.group(2)) < 2 * max(size, 16):
+        raise AssertionError(f"the panic names {m.group(1)} of class {m.group(2)}; the test "
+                             f"freed the {size}-byte object {obj:#x} twice")
+
+
+@lab.test(points=5)
+def kmalloc_use_after_free(t):
+    """An object written while free is caught when kmalloc() hands it out again."""
+    run = t.boot("buddy.kmalloc_use_after_free", timeout=60)
+    info = run.info("buddy.kmalloc_use_after_free")
+    if info.get("mm_debug") != 1:
+        raise AssertionError("the test ran with mm_debug off")
+    r = SplitMix(run.seed, STREAM_KMALLOC_UAF)
+    size = r.range(16, KHEAP_MAX_CLASS)
+    offset, value = r.range(0, size - 1), r.range(0, 255)
+    value ^= value == KHEAP_POISON
+    m = run.expect_panic(r"kmalloc: use after free: object (0x[0-9a-f]+) .*? offset "
+                         r"0x([0-9a-f]+) holds 0x([0-9a-f]+), not the poison")
+    got = (int(m.group(1), 16), int(m.group(2), 16), int(m.group(3), 16))
+    if got != (info["object"], offset, value):
+        raise AssertionError(f"the panic names object {m.group(1)}, offset 0x{m.group(2)} "
+                             f"holding 0x{m.group(3)}; the test wrote {value:#04x} at offset "
+                             f"{offset:#x} of {info['object']:#x}")
 
 
 @lab.test(points=5)

@@ -12,9 +12,46 @@ guest's time CSR in the kernel.
 """
 import re
 
-from gradelib import Lab
+from gradelib import DIGEST_INIT, Lab, SplitMix, fold
 
 lab = Lab("lock")
+
+# The kernel's ktest_rng streams (kernel/tests/lock_test.c).
+STREAM_WITNESS, STREAM_STATS = 0x30, 0x31
+WITNESS_LOCKS, WITNESS_STEPS = 4, 48
+
+
+@lab.witness("lock")
+def lock_model(run, info):
+    """Interrupts are off while any lock is held or any irq_push() is open, and come back
+    (if they were on) with the last release or pop; spin_holding() is true for exactly
+    the locks held; each acquisition is counted."""
+    r = SplitMix(run.seed, STREAM_WITNESS)
+    on0 = r.range(0, 1)
+    held, pushes, acquired, digest = [], 0, [0] * WITNESS_LOCKS, DIGEST_INIT
+    for _ in range(WITNESS_STEPS):
+        what = r.range(0, 2)
+        top = max(held, default=-1)
+        if what == 0 and top < WITNESS_LOCKS - 1:
+            lock = r.range(top + 1, WITNESS_LOCKS - 1)
+            held.append(lock)
+            acquired[lock] += 1
+        elif what == 1 and held:
+            del held[r.range(0, len(held) - 1)]
+        elif what == 2 and pushes < 2 and r.range(0, 1) == 0:
+            pushes += 1
+        elif what == 2 and pushes > 0:
+            pushes -= 1
+        on = int(on0 and not held and not pushes)
+        mask = sum(1 << lock for lock in held)
+        digest = fold(digest, on | (len(held) + pushes) << 8 | mask << 16 | len(held) << 24)
+    want = ",".join(map(str, acquired))
+    if info["raw"].get("acquisitions") != want:
+        raise AssertionError(f"the four locks were taken {info.get('acquisitions')} times; "
+                             f"the seeded walk takes them {want} times")
+    if info.get("trace") != digest:
+        raise AssertionError("the interrupt state, nesting depth and locks held after each "
+                             "step differ from what the seeded walk gives")
 
 # The harts a test runs on: real parallelism, no more harts than CI's cores.
 PARALLEL = 2
@@ -83,11 +120,16 @@ def stats(t):
     """Acquisitions, contended acquisitions and spins are counted, and printed."""
     run = t.boot("lock.stats", cpus=PARALLEL)
     run.expect_pass("lock.stats")
+    r = SplitMix(run.seed, STREAM_STATS)
+    uncontended, contended = r.range(5, 20), r.range(2, 5)
+    total = uncontended + 2 * contended
     info = run.info("lock.stats")
-    if info["acquisitions"] != 16 or info["contended"] != 3 or info["spins"] < 3:
-        raise AssertionError(f"expected 16 acquisitions, 3 contended, spins: {info}")
+    if info["acquisitions"] != total or info["contended"] != contended or \
+            info["spins"] < contended:
+        raise AssertionError(f"expected {total} acquisitions, {contended} contended, as many "
+                             f"spins at least: {info}")
     m = run.expect(r"^\s+test\.stats\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$")
-    if (int(m.group(1)), int(m.group(2))) != (16, 3):
+    if (int(m.group(1)), int(m.group(2))) != (total, contended):
         raise AssertionError(f"spin_stats_print() shows {m.group(0).strip()!r}")
 
 
@@ -179,6 +221,102 @@ def irq_enabled_inside(t):
     """Turning interrupts on while a lock is held is reported at the release."""
     t.boot("lock.irq_enabled_inside", cpus=PARALLEL).expect_panic(
         r"irq_pop: interrupts are on at depth 1")
+
+
+@lab.test(points=5)
+def irq_pop_unbalanced(t):
+    """irq_pop() without an irq_push() panics, naming the hart and the caller."""
+    run = t.boot("lock.irq_pop_unbalanced", cpus=PARALLEL)
+    hart = run.info("lock.irq_pop_unbalanced")["hart"]
+    m = run.expect_panic(rf"irq_pop: no irq_push\(\) to undo on hart (\d+) \(called from {SITE}\)")
+    if int(m.group(1)) != hart or m.group(2) != "pop_unbalanced":
+        raise AssertionError(f"the panic names hart {m.group(1)} and caller {m.group(2)}; the "
+                             f"test called irq_pop() on hart {hart} from pop_unbalanced")
+
+
+# Functions of kernel/sync and the HAL that spin_lock() and spin_unlock() call and that
+# students do not write: their atomics are not the lock's own.
+GIVEN = {"irq_push", "irq_pop", "spin_holding", "lock_order_check", "spin_wait_check",
+         "spin_acquired", "spin_releasing", "spin_panic_recursive", "spin_panic_not_held",
+         "lockstat_acquired", "panic", "panic_report", "cpu_irq_save", "cpu_irq_restore"}
+
+
+def code_of(t, function):
+    """The instructions of function and of the functions it calls that are not GIVEN
+    (a student's helpers), as (function, offset, mnemonic, operands)."""
+    seen, todo, out = set(), [function], []
+    while todo:
+        name = todo.pop()
+        if name in seen or name in GIVEN:
+            continue
+        seen.add(name)
+        insns = t.session.disassemble(name)
+        if insns is None:
+            t.fail(f"no function {name} in the kernel (riscv64-unknown-elf-objdump -d)",
+                   f"{name} in build/kernel.elf")
+        for offset, mnemonic, operands in insns:
+            out.append((name, offset, mnemonic, operands))
+            call = re.search(r"<(\w+)>$", operands)
+            if mnemonic in ("jal", "jalr", "call") and call:
+                todo.append(call.group(1))
+    return out
+
+
+def is_amo(mnemonic):
+    return mnemonic.startswith(("amo", "lr.", "sc."))
+
+
+def fence_orders(operands, before, after):
+    """True if `fence P,S` has every access class of `before` in P and of `after` in S
+    (objdump writes fence rw,w as `fence iorw,ow` when GCC adds the device bits)."""
+    parts = operands.replace(" ", "").split(",")
+    if len(parts) != 2:
+        return operands.strip() == ""  # a bare `fence` is fence iorw,iorw
+    p, s = parts
+    return all(c in p for c in before) and all(c in s.replace("o", "w") for c in after)
+
+
+@lab.test(points=10)
+def ordering(t):
+    """spin_lock() takes the lock with acquire ordering and spin_unlock() releases it
+    with release ordering, read from the kernel's machine code: without them, accesses
+    of the critical section may be performed outside it, which tests on QEMU seldom show."""
+    lock = code_of(t, "spin_lock")
+    takes = [(fn, off, m) for fn, off, m, ops in lock
+             if is_amo(m) and not m.startswith("sc.") and not ops.startswith("zero,")]
+    if not takes:
+        t.fail("spin_lock() has no atomic read-modify-write (amoswap, amoor, lr/sc) whose "
+               "result it uses: nothing takes the lock atomically",
+               "an amoswap.w.aq (or lr.w.aq/sc.w) in spin_lock")
+    for fn, off, m in takes:
+        if ".aq" in m:
+            break
+        later = [ops for f, o, mm, ops in lock if f == fn and o > off and mm == "fence"]
+        if any(fence_orders(ops, "r", "rw") for ops in later):
+            break
+    else:
+        fn, off, m = takes[0]
+        t.fail(f"spin_lock() takes the lock with {m} at {fn}+{off:#x}, which has no acquire "
+               "ordering (.aq) and no fence r,rw after it: loads and stores of the critical "
+               "section may be performed before the lock is held",
+               "an acquiring atomic: amoswap.w.aq, lr.w.aq, or a fence r,rw after the swap")
+    unlock = code_of(t, "spin_unlock")
+    stores = [i for i, (fn, off, m, ops) in enumerate(unlock)
+              if m in ("sw", "sd", "sb", "sh") or (is_amo(m) and ops.startswith("zero,"))
+              or m.startswith("sc.")]
+    for i in stores:
+        fn, off, m, _ = unlock[i]
+        if ".rl" in m or any(f == fn and mm == "fence" and fence_orders(ops, "rw", "w")
+                             for f, o, mm, ops in unlock[:i]):
+            break
+    else:
+        t.fail("spin_unlock() releases the lock with a store that has no release ordering: "
+               "no amoswap.w.rl or sc.w.rl, and no fence rw,w before the store, so writes of "
+               "the critical section may become visible after the lock reads as free",
+               "a releasing store: amoswap.w.rl zero, or fence rw,w then the store")
+    # The kernel must also boot and pass a test, so that the machine code read is that
+    # of a working lock.
+    t.boot("lock.owner", cpus=PARALLEL).expect_pass("lock.owner")
 
 
 @lab.test(points=5)

@@ -12,9 +12,28 @@ multi-threaded TCG; with -icount the harts would take turns). A boot under -icou
 a budget of guest time (guest_seconds=), a few times what it needs: a kernel that hangs
 is stopped after it, in a few seconds, however busy the host.
 """
-from gradelib import Lab
+from gradelib import Lab, SplitMix
 
 lab = Lab("sched")
+
+# The kernel's ktest_rng streams (kernel/tests/sched_test.c).
+STREAM_WITNESS = 0x40
+RELAY_HANDOFFS = 16
+
+
+def relay_model(run, info):
+    """Threads waiting asleep for their turns take them in the seeded order."""
+    r = SplitMix(run.seed, STREAM_WITNESS)
+    n = r.range(3, 5)
+    order = "".join(chr(ord("A") + r.range(0, n - 1)) for _ in range(RELAY_HANDOFFS))
+    if info.get("threads") != n or info.get("order") != order:
+        raise AssertionError(f"{info.get('threads')} threads took turns in the order "
+                             f"{info.get('order')}; the seeded relay has {n} threads taking "
+                             f"them in the order {order}")
+
+
+lab.witness("sched")(relay_model)
+lab.witness("sched_boot")(relay_model)
 
 # Guest time from instruction counts; sleep=off: idle harts do not wait in host time,
 # so host load cannot change what a test sees.
@@ -40,11 +59,27 @@ def yield_order(t):
 
 @lab.test(points=10)
 def registers(t):
-    """s1..s11 of three threads that yield to each other 900 times survive every switch."""
+    """s0..s11 and sp of three threads that yield to each other 900 times survive every
+    switch."""
     run = t.boot("sched.registers", cpus=1)
     run.expect_pass("sched.registers")
     mask = run.info("sched.registers")["clobbered"]
     t.check(mask == 0, f"registers changed across switches (mask {mask:#x})", "mask 0")
+
+
+@lab.test(points=10)
+def wake_latency(t):
+    """A thread made runnable while another hart idles runs there at once: the idle
+    hart is kicked, not left to wait for its next tick (guest time)."""
+    # It ends after about 0.4 s of guest time; no preemption, so the test thread keeps
+    # its hart and only the idle one can run the new thread.
+    run = t.boot("sched.wake_latency", cpus=2, icount=GUEST_TIME, extra_args="slice=100000",
+                 timeout=60, guest_seconds=4)
+    run.expect_pass("sched.wake_latency")
+    info = run.info("sched.wake_latency")
+    t.check(info["median"] * 10 < info["period"],
+            f"a median wait of {info['median']} timebase units, tick period {info['period']}",
+            "under a tenth of a tick period")
 
 
 def spinner_counts(run):

@@ -7,9 +7,82 @@ kernel; the death tests check the fault reports themselves.
 """
 import re
 
-from gradelib import Lab
+from gradelib import DIGEST_INIT, MASK64, Lab, SplitMix, fold
 
 lab = Lab("vm")
+
+# The kernel's ktest_rng stream and choices (kernel/tests/vm_test.c).
+STREAM_WITNESS = 0x60
+WITNESS_MAPS, WITNESS_PROBES, PAGE = 12, 24, 4096
+L2_CHOICES, L1_CHOICES = [0, 1, 2, 255, 256, 510], [0, 1, 2, 3, 510]
+R, W, X, U, G = 2, 4, 8, 16, 32
+PERMS = [R, R | W, R | X, X, R | W | U, R | X | G, R | W | G]
+
+
+class PageTableModel:
+    """Sv39 as lab 6's handout specifies pt_map(): 4 KiB leaves only; a walk with alloc
+    makes each missing table on the way; a range that runs into a mapped page fails
+    with PT_MAPPED and unmaps what it mapped, keeping the tables."""
+
+    def __init__(self):
+        self.leaves, self.tables = {}, set()
+
+    def count_tables(self):
+        return 1 + len(self.tables)
+
+    def map(self, va, pa, pages, perm):
+        for k in range(pages):
+            v = (va + k * PAGE) & MASK64
+            l2, l1 = (v >> 30) & 511, (v >> 21) & 511
+            self.tables |= {(l2,), (l2, l1)}
+            if v in self.leaves:
+                for j in range(k):
+                    del self.leaves[(va + j * PAGE) & MASK64]
+                return -2
+            self.leaves[v] = (pa + k * PAGE, perm)
+        return 0
+
+    def translate(self, va):
+        leaf = self.leaves.get(va & ~(PAGE - 1) & MASK64)
+        return (leaf[0] + va % PAGE, leaf[1]) if leaf else None
+
+
+@lab.witness("vm")
+def vm_model(run, info):
+    """Seeded ranges map, fail, grow the tree and translate as the model says."""
+    r, model, maps, results, tables = SplitMix(run.seed, STREAM_WITNESS), PageTableModel(), [], [], []
+    for _ in range(WITNESS_MAPS):
+        l2, l1 = L2_CHOICES[r.range(0, 5)], L1_CHOICES[r.range(0, 4)]
+        l0 = r.range(0, 15)
+        l0 = l0 if l0 < 8 else 496 + l0
+        pages, perm = r.range(1, 4), PERMS[r.range(0, 6)]
+        pa = 0x100000000 + (r.range(0, 0xFFFF) << 12)
+        va = l2 << 30 | l1 << 21 | l0 << 12
+        if l2 >= 256:
+            va |= MASK64 & ~((1 << 39) - 1)
+        maps.append((va, pages))
+        results.append(-model.map(va, pa, pages, perm))
+        tables.append(model.count_tables())
+    digest = DIGEST_INIT
+    for _ in range(WITNESS_PROBES):
+        va, pages = maps[r.range(0, WITNESS_MAPS - 1)]
+        got = model.translate(va + r.range(0, pages * PAGE + 2 * PAGE))
+        digest = fold(fold(digest, got[0] if got else 1), got[1] if got else 0)
+    raw = info["raw"]
+    for i, (va, pages) in enumerate(maps):
+        got_r = raw.get("results", "").split(",")[i:i + 1]
+        got_t = raw.get("tables", "").split(",")[i:i + 1]
+        if got_r != [str(results[i])]:
+            raise AssertionError(f"map {i + 1}, {pages} page(s) at {va:#x}, returned "
+                                 f"{'-' + got_r[0] if got_r else 'nothing'}; the model says "
+                                 f"{-results[i]}")
+        if got_t != [str(tables[i])]:
+            raise AssertionError(f"after map {i + 1}, {pages} page(s) at {va:#x}, the tree has "
+                                 f"{got_t[0] if got_t else 'no count of'} tables; the model "
+                                 f"has {tables[i]}")
+    if info.get("translations") != digest:
+        raise AssertionError("the seeded probes translate to other addresses or permissions "
+                             "than the model's")
 
 
 @lab.test(points=15)

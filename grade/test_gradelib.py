@@ -422,11 +422,11 @@ class Judging(unittest.TestCase):
     def test_options_reach_qemu_and_reproduce(self):
         run = self.boot("ok.one", cpus=2, icount=3, qemu_extra=["-d", "guest_errors"],
                         extra_args="hz=100")
-        run.expect(r"^args: -smp 2 -append test=ok.one token=\w+ hz=100 "
+        run.expect(r"^args: -smp 2 -append test=ok.one token=\w+ seed=\d+ hz=100 "
                    r"-icount shift=3 -d guest_errors -monitor unix:\S+,server,nowait$")
         self.assertEqual(run.reproduce(),
-                         f"make qemu CPUS=2 KARGS='test=ok.one token={run.token} hz=100' "
-                         "QEMUEXTRA='-icount shift=3 -d guest_errors'")
+                         f"make qemu CPUS=2 KARGS='test=ok.one token={run.token} "
+                         f"seed={run.seed} hz=100' QEMUEXTRA='-icount shift=3 -d guest_errors'")
 
     def test_info_and_bench(self):
         run = self.boot("ok.info")
@@ -536,7 +536,7 @@ class Disks(unittest.TestCase):
         self.assertEqual(first.disk, (self.image, True))
         self.assertEqual(first.reproduce(),
                          f"cp '{self.image}' /tmp/sprout-disk.img && make qemu CPUS=1 "
-                         f"KARGS='test=disk.write token={first.token}' "
+                         f"KARGS='test=disk.write token={first.token} seed={first.seed}' "
                          "DISK=/tmp/sprout-disk.img")
 
     def test_the_image_itself_when_asked(self):
@@ -913,9 +913,10 @@ class TestNames(unittest.TestCase):
     """A graded test that checks kernel test suite.name is called name, so that a
     failure names the kernel test to boot (`make qemu KARGS=test=suite.name`)."""
 
-    # Graded tests that check several kernel tests, or a property of a whole run; and
-    # lab 7's, which run user programs from the disk, named after the programs.
-    SEVERAL = {"never_allocated", "switch_holding_spinlock", "free_memory",
+    # Graded tests that check several kernel tests, a property of a whole run, or (ordering)
+    # the kernel's machine code; and lab 7's, which run user programs from the disk, named
+    # after the programs.
+    SEVERAL = {"never_allocated", "switch_holding_spinlock", "free_memory", "ordering",
                "shell_basics", "usertests", "fuzz"}
 
     def test_graded_tests_are_named_after_kernel_tests(self):

@@ -68,7 +68,9 @@ STEPS = [
     Step("the lab machinery's own tests",
          [PY, "-m", "unittest", "discover", "-s", "labs", "-p", "test_*.py"],
          count=count_unittest, needs="labs/test_labs.py"),
-    Step("generate and verify every lab branch", [PY, "labs/verify.py"],
+    Step("plant the quick mutants of labs/mutants/ (make mutants plants them all): each "
+         "must be caught", [PY, "labs/mutants.py", "--quick"], needs="labs/mutants.py"),
+    Step("generate and verify every lab branch, the forger included", [PY, "labs/verify.py"],
          needs="labs/verify.py", slow=True),
 ]
 

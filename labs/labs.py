@@ -19,6 +19,32 @@ from collections import namedtuple
 
 CATALOG_PATH = "labs/labs.json"
 CURRENT_PATH = "labs/current"
+PUBLISHED_PATH = "labs/published.json"
+
+# Files of the solution tree that no generated branch gets (path prefixes): the mutant
+# catalogue holds pieces of the solutions, and it, its runner and tests, and the forger
+# are of use only on the solution tree.
+INSTRUCTOR_ONLY = ("labs/mutants", "labs/test_mutants.py", "labs/forge/")
+
+
+def is_published(path):
+    """True for the files the grader grades with as published, whatever a student's tree
+    holds (grade/grade.py restores them): the in-kernel tests, the test harness and the
+    grader."""
+    return (path.startswith(("kernel/tests/", "grade/"))
+            or path in ("kernel/debug/ktest.c", "kernel/debug/ktest.h"))
+
+
+def published_manifest(entries):
+    """labs/published.json for a branch whose files are `entries` (path -> (mode, type,
+    object)): the git blob id of every published file."""
+    files = {path: entry[2] for path, entry in sorted(entries.items())
+             if entry[1] == "blob" and is_published(path)}
+    doc = {"about": "The files the grader grades with, by git blob id (git hash-object); "
+                    "grade/grade.py restores any that differ. Written by labs/labs.py "
+                    "generate.",
+           "files": files}
+    return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
 
 FENCE_RULES = """\
 A fence marker is a line made of indentation, the file type's comment leader, a space,
@@ -570,12 +596,19 @@ class TreeBuilder:
             files[CURRENT_PATH] = (lab.name + "\n").encode()
             contents[lab, mode] = files
         blobs = self._hash_all({data for files in contents.values() for data in files.values()})
-        result = {}
+        trees = {}
         for key, files in contents.items():
-            entries = dict(self.source.entries)
+            entries = {path: entry for path, entry in self.source.entries.items()
+                       if not path.startswith(INSTRUCTOR_ONLY)}
             for path, data in files.items():
                 mode = entries[path][0] if path in entries else "100644"
                 entries[path] = (mode, "blob", blobs[data])
+            trees[key] = entries
+        manifests = {key: published_manifest(entries) for key, entries in trees.items()}
+        manifest_blobs = self._hash_all(set(manifests.values()))
+        result = {}
+        for key, entries in trees.items():
+            entries[PUBLISHED_PATH] = ("100644", "blob", manifest_blobs[manifests[key]])
             result[key] = self._write_tree(entries)
         return result
 

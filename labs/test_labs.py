@@ -321,6 +321,10 @@ def make_solution_repo(root):
         "kernel/k.c": mark(KERNEL_C),
         "README.md": mark("Markers in docs stay:\n@begin alpha\n"),
         "kernel/plain.c": "int plain;\n",
+        "kernel/tests/t.c": "int test;\n",
+        "grade/lab_alpha.py": "graded = True\n",
+        "labs/mutants/alpha.txt": "== secret: holds a piece of the solution\n",
+        "labs/forge/forge.c": "int forged;\n",
     })
     write(root, "tools/run.sh", mark(RUN_SH, "#"), mode=0o755)
     return commit_all(root, "solutions of every lab")
@@ -384,6 +388,19 @@ class FirstGenerationTest(GeneratedBranches, unittest.TestCase):
                     continue
                 text = self.show(branch, path)
                 self.assertEqual(labs.marker_lines(text), [], "%s:%s" % (branch, path))
+
+    def test_instructor_files_stay_behind(self):
+        for branch in self.branches():
+            paths = git(self.repo, "ls-tree", "-r", "--name-only", branch).splitlines()
+            self.assertFalse([p for p in paths if p.startswith(("labs/mutants/", "labs/forge/"))],
+                             branch)
+
+    def test_published_manifest_names_the_tests_and_grader(self):
+        for branch in self.branches():
+            manifest = json.loads(self.show(branch, "labs/published.json"))["files"]
+            self.assertEqual(sorted(manifest), ["grade/lab_alpha.py", "kernel/tests/t.c"])
+            for path, blob in manifest.items():
+                self.assertEqual(git(self.repo, "rev-parse", "%s:%s" % (branch, path)), blob)
 
     def test_file_modes_are_kept(self):
         for branch in self.branches():

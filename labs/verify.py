@@ -6,8 +6,12 @@ for each lab checks that the solution branch builds and gets full marks on its l
 every earlier one, while the student branch builds, fails every test of its own lab,
 passes every earlier lab, names the lab's handout when booted with no test (stopping
 there, or going on for a lab whose stubs keep the kernel working, as lab fs's do), and
-carries no fence marker. Prints one `ok - ...` or `FAIL - ...` line per check and ends
-with `N passed, N failed`. `make test` runs it.
+carries no fence marker, the right labs/published.json and none of the instructor's
+files. Then the forger: the student branch with labs/forge/forge.c in place of
+kernel/debug/lab.c (a kernel that prints what passing runs print without doing the
+work) and a grade/lab_<name>.py that passes everything must score 0: the grader puts the
+published grader back and its seeded checks catch the forgery. Prints one `ok - ...` or
+`FAIL - ...` line per check and ends with `N passed, N failed`. `make test` runs it.
 """
 
 import argparse
@@ -153,6 +157,14 @@ class Verifier:
         current = source.read(labtool.CURRENT_PATH)
         if current != (lab.name + "\n").encode():
             return "%s holds %r, expected %r" % (labtool.CURRENT_PATH, current, lab.name + "\n")
+        leaked = [p for p in source.paths if p.startswith(labtool.INSTRUCTOR_ONLY)]
+        if leaked:
+            return "instructor-only files are on the branch: %s" % ", ".join(leaked[:10])
+        manifest = source.read(labtool.PUBLISHED_PATH)
+        entries = {p: e for p, e in source.entries.items() if p != labtool.PUBLISHED_PATH}
+        if manifest != labtool.published_manifest(entries):
+            return "%s does not list the branch's published files as they are" % (
+                labtool.PUBLISHED_PATH)
         return None
 
     def build(self, branch, tree):
@@ -207,7 +219,7 @@ class Verifier:
             why = "the grader ran no tests (%s)\n%s" % (result.describe(), tail(result.output))
         if why is not None:
             self.report.fail("%s: every %s test fails on the stub" % (branch, lab.name), why)
-            return
+            return None
         for t in tests:
             what = "%s: %s fails on the stub" % (branch, t["name"])
             if t["status"] == "passed":
@@ -215,6 +227,7 @@ class Verifier:
                                  % lab.name)
             else:
                 self.report.ok(what)
+        return tests
 
     def disk_options(self, tree):
         """QEMU options attaching a copy of the tree's file-system image, as `make qemu`
@@ -258,6 +271,40 @@ class Verifier:
             why = "%s\n%s" % ("; ".join(problems), tail(result.output))
         self.report.check(what, why)
 
+    def forged(self, branch, tree, lab, tests):
+        """The forger scores nothing, even with a grader of its own that passes all."""
+        what = "%s: the forger scores 0 on %s" % (branch, lab.name)
+        forge = os.path.join(self.clone, "labs", "forge", "forge.c")
+        if not os.path.exists(forge):
+            return  # a tree without a forger (the lab tools' own test trees)
+        shutil.copyfile(forge, os.path.join(tree, "kernel", "debug", "lab.c"))
+        lenient = ["from gradelib import Lab", "lab = Lab(%r)" % lab.name, ""]
+        for t in tests:
+            name = t["name"].split("/", 1)[1]
+            lenient += ["@lab.test(points=%d)" % t.get("max_score", 1),
+                        "def %s(t):" % name, "    pass", ""]
+        with open(os.path.join(tree, "grade", "lab_%s.py" % lab.name), "w") as f:
+            f.write("\n".join(lenient))
+        built = run(["make", "-s", "kernel"], tree, BUILD_TIMEOUT)
+        if built.status != 0:
+            self.report.fail(what, "the forger does not build: %s\n%s" % (
+                built.describe(), tail(built.output)))
+            return
+        result, graded, why = self.grade(tree, lab)
+        if why is None and "differ from the published ones" not in result.output:
+            why = ("the grader did not say that grade/lab_%s.py differs from the published "
+                   "one\n%s" % (lab.name, tail(result.output)))
+        if why is None:
+            passed = [t for t in graded if t["status"] == "passed"]
+            score = sum(t.get("score", 0) for t in graded)
+            total = sum(t.get("max_score", 0) for t in graded)
+            if passed:
+                why = "it scores %s/%s: %s pass" % (score, total,
+                                                    ", ".join(t["name"] for t in passed))
+            else:
+                what += " (0/%s, %d tests)" % (total, len(graded))
+        self.report.check(what, why)
+
     def verify_lab(self, labs, lab):
         earlier = [l for l in labs if l.number < lab.number]
         for branch, student in ((lab.solution_branch, False), (lab.student_branch, True)):
@@ -275,8 +322,10 @@ class Verifier:
                 self.all_pass(branch, tree, other)
             if student:
                 self.formatted(branch, tree)
-                self.all_fail(branch, tree, lab)
+                tests = self.all_fail(branch, tree, lab)
                 self.boot(branch, tree, lab)
+                if tests:
+                    self.forged(branch, tree, lab, tests)
             else:
                 self.all_pass(branch, tree, lab)
 

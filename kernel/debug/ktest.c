@@ -10,6 +10,7 @@
 #include "debug/trace.h"
 #include "dev/bootargs.h"
 #include "dev/console.h"
+#include "hal/cpu.h"
 #include "lib/format.h"
 #include "lib/string.h"
 
@@ -19,6 +20,7 @@
 extern const struct ktest ktests_start[], ktests_end[];
 
 static char token[40] = "-";
+static uint64_t seed = 1;
 static char selection[MAX_SELECTED][48];
 static int nselected;
 static int remaining; /* chosen tests not yet run */
@@ -47,6 +49,8 @@ static void test_id(const struct ktest *t, char *buf, size_t size)
 /* How the selection picks t: 0 not at all, 1 as part of its suite, 2 by full name. */
 static int chosen(const struct ktest *t)
 {
+	if (t->flags & KTEST_WITNESS)
+		return 0; /* not a test: it runs before the suite's tests (run_witness) */
 	char id[64];
 	test_id(t, id, sizeof id);
 	int how = 0;
@@ -70,16 +74,75 @@ static bool names_something(const char *sel)
 	for (const struct ktest *t = ktests_start; t < ktests_end; t++) {
 		char id[64];
 		test_id(t, id, sizeof id);
-		if (strcmp(sel, id) == 0 || strcmp(sel, t->suite) == 0)
+		if ((strcmp(sel, id) == 0 && !(t->flags & KTEST_WITNESS)) ||
+		    strcmp(sel, t->suite) == 0)
 			return true;
 	}
 	return false;
+}
+
+/* seed=N: decimal, up to 2^64 - 1; anything else is reported and the default kept. */
+static void read_seed(void)
+{
+	char buf[24];
+	if (!bootarg("seed", buf, sizeof buf))
+		return;
+	uint64_t v = 0;
+	const char *p = buf;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		uint64_t digit = (uint64_t)(*p - '0');
+		if (v > (UINT64_MAX - digit) / 10)
+			break;
+		v = v * 10 + digit;
+	}
+	if (*p != '\0' || p == buf) {
+		printf("sprout: seed=%s is not a whole number below 2^64; using %lu\n", buf, seed);
+		return;
+	}
+	seed = v;
+}
+
+uint64_t ktest_seed(void)
+{
+	return seed;
+}
+
+#define SPLITMIX_GAMMA 0x9e3779b97f4a7c15UL
+
+struct ktest_rng ktest_rng(uint64_t stream)
+{
+	return (struct ktest_rng){seed ^ (stream * SPLITMIX_GAMMA)};
+}
+
+uint64_t ktest_next(struct ktest_rng *r)
+{
+	uint64_t z = (r->state += SPLITMIX_GAMMA);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
+	return z ^ (z >> 31);
+}
+
+uint64_t ktest_range(struct ktest_rng *r, uint64_t lo, uint64_t hi)
+{
+	uint64_t v = ktest_next(r);
+	uint64_t width = hi - lo + 1;
+	return width == 0 ? v : lo + v % width;
+}
+
+uint64_t ktest_fold(uint64_t digest, uint64_t value)
+{
+	for (int i = 0; i < 8; i++) {
+		digest ^= (value >> (8 * i)) & 0xff;
+		digest *= 0x100000001b3UL;
+	}
+	return digest;
 }
 
 void ktest_init(void)
 {
 	char list[256];
 	bootarg("token", token, sizeof token);
+	read_seed();
 	if (!bootarg("test", list, sizeof list) || list[0] == '\0')
 		return;
 	char *p = list;
@@ -102,6 +165,14 @@ void ktest_init(void)
 	if (ktests_end - ktests_start > MAX_TESTS)
 		printf("KTEST %s FAIL harness: more than %d tests; raise MAX_TESTS\n", token,
 		       MAX_TESTS);
+	/* A second registration of a name would run instead of the first, or beside it. */
+	for (const struct ktest *t = ktests_start; t < ktests_end; t++)
+		for (const struct ktest *u = ktests_start; u < t; u++)
+			if (strcmp(t->suite, u->suite) == 0 && strcmp(t->name, u->name) == 0) {
+				printf("KTEST %s FAIL harness: %s.%s is registered twice\n", token,
+				       t->suite, t->name);
+				failed++;
+			}
 	for (const struct ktest *t = ktests_start; t < ktests_end && t < ktests_start + MAX_TESTS;
 	     t++)
 		if (runs(t))
@@ -205,6 +276,30 @@ static void run_one(const struct ktest *t)
 	remaining--;
 }
 
+/*
+ * Runs the witness of `suite`, if it has one: once per boot, before its first test.
+ * Its INFO lines carry "<suite>.witness"; a failed check is a failed test.
+ */
+static void run_witness(const char *suite)
+{
+	for (const struct ktest *t = ktests_start; t < ktests_end; t++) {
+		if (!(t->flags & KTEST_WITNESS) || strcmp(t->suite, suite) != 0 ||
+		    ran[t - ktests_start])
+			continue;
+		ran[t - ktests_start] = true;
+		char id[64];
+		test_id(t, id, sizeof id);
+		current = t;
+		current_failed = false;
+		t->run();
+		if (current_failed) {
+			printf("KTEST %s FAIL %s: %s\n", token, id, failure);
+			failed++;
+		}
+		current = NULL;
+	}
+}
+
 void ktest_checkpoint(const char *suite)
 {
 	if (!ktest_active())
@@ -213,6 +308,7 @@ void ktest_checkpoint(const char *suite)
 		if (strcmp(t->suite, suite) != 0)
 			continue;
 		if (runs(t)) {
+			run_witness(suite);
 			run_one(t);
 		} else if (chosen(t) == 1) {
 			char id[64];
@@ -240,5 +336,10 @@ void ktest_finish(void)
 	}
 	check_invariants();
 	printf("KTEST %s DONE passed=%d failed=%d skipped=%d\n", token, passed, failed, skipped);
+	/*
+	 * Interrupts off for good: a tick must not preempt this thread while it stops the
+	 * other harts, or the hart it moves to may have halted holding the scheduler's lock.
+	 */
+	cpu_irq_disable();
 	shutdown(failed ? EXIT_TESTS_FAILED : EXIT_OK);
 }

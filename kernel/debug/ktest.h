@@ -18,9 +18,10 @@
 #include <stdint.h>
 
 enum ktest_flags {
-	KTEST_DEATH = 1 << 0, /* passes only by panicking; runs only when named in full */
-	KTEST_ALONE = 1 << 1, /* runs only when named in full: benchmarks, and tests
+	KTEST_DEATH = 1 << 0,   /* passes only by panicking; runs only when named in full */
+	KTEST_ALONE = 1 << 1,   /* runs only when named in full: benchmarks, and tests
 				    that use up a resource later tests need */
+	KTEST_WITNESS = 1 << 2, /* the suite's witness (KTEST_WITNESS below), not a test */
 };
 
 struct ktest {
@@ -41,6 +42,16 @@ struct ktest {
 #define KTEST_DEATH(suite, name) KTEST_DEFINE(suite, name, KTEST_DEATH)
 #define KTEST_ALONE(suite, name) KTEST_DEFINE(suite, name, KTEST_ALONE)
 
+/*
+ * A suite's witness: a short workload, seeded by seed= (ktest_seed()), that runs before
+ * the first test of the suite in every boot and prints, as INFO lines of
+ * "<suite>.witness", results that only working code of the lab produces (addresses,
+ * counts, register values). The grader recomputes them from the seed with a model of
+ * its own: output printed without running the lab's code does not pass. A failed
+ * KCHECK prints "FAIL <suite>.witness: ..." and counts as a failed test.
+ */
+#define KTEST_WITNESS(suite) KTEST_DEFINE(suite, witness, KTEST_WITNESS)
+
 /* Fails the running test with a message and returns from the test function. */
 #define KCHECK(cond, ...)                                            \
 	do {                                                         \
@@ -56,6 +67,32 @@ void ktest_fail(const char *file, int line, const char *fmt, ...)
 /* Prints "KTEST <token> INFO <test> <text>": values the grader may cross-check. */
 void ktest_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * The seed the grader chose for this boot (seed=N on the command line, docs/protocol.md),
+ * or 1 when none was given. Tests derive their workloads from it through a ktest_rng,
+ * so that the grader, which knows the seed, can predict what a working kernel prints.
+ */
+uint64_t ktest_seed(void);
+
+/*
+ * A stream of pseudo-random numbers: splitmix64, seeded with ktest_seed() mixed with a
+ * number of the test's choosing. grade/gradelib.py's SplitMix yields the same numbers.
+ */
+struct ktest_rng {
+	uint64_t state;
+};
+struct ktest_rng ktest_rng(uint64_t stream);
+uint64_t ktest_next(struct ktest_rng *r);
+/* A number in [lo, hi] (inclusive), from ktest_next() modulo the width. */
+uint64_t ktest_range(struct ktest_rng *r, uint64_t lo, uint64_t hi);
+
+/*
+ * Folds one 64-bit value into a digest (FNV-1a over the value's 8 bytes, lowest first),
+ * as grade/gradelib.py's fold() does. Start from KTEST_DIGEST_INIT.
+ */
+#define KTEST_DIGEST_INIT 0xcbf29ce484222325UL
+uint64_t ktest_fold(uint64_t digest, uint64_t value);
+
 /* Prints "KTEST <token> BENCH <name> <value> <unit>". */
 void ktest_bench(const char *name, uint64_t value, const char *unit);
 
@@ -69,7 +106,7 @@ void ktest_bench(const char *name, uint64_t value, const char *unit);
  */
 void ktest_add_invariant(const char *name, void (*before)(void), const char *(*after)(void));
 
-/* Reads test= and token= from the command line. */
+/* Reads test=, token= and seed= from the command line. */
 void ktest_init(void);
 
 /* True if the command line chose any test. */

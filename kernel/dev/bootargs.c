@@ -7,8 +7,8 @@
 #include "dev/platform.h"
 #include "lib/string.h"
 
-static const char *const known_keys[] = {"test",    "token",     "hz",    "bench", "slice",
-                                         "mmdebug", "hartentry", "crash", "init",  "trace"};
+static const char *const known_keys[] = {"test",    "token",     "seed",  "hz",   "bench", "slice",
+                                         "mmdebug", "hartentry", "crash", "init", "trace"};
 
 /* Finds the next word starting at *p; returns its length and advances *p past it. */
 static size_t next_word(const char **p)

@@ -8,6 +8,7 @@
 #include "hal/cpu.h"
 #include "mm/buddy.h"
 #include "mm/bump.h"
+#include "mm/kmalloc.h"
 #include "mm/memmap.h"
 #include "mm/pagecache.h"
 #include "mm/pages.h"
@@ -137,6 +138,74 @@ KTEST_DEATH(buddy, use_after_free_block)
 		if (q == p)
 			break;
 	ktest_info("%zu blocks of order 1 taken", n);
+}
+
+/* ---- kfree() misuse ---- */
+
+enum {
+	STREAM_KFREE_INTERIOR = 0x58,
+	STREAM_KFREE_DOUBLE,
+	STREAM_KMALLOC_UAF,
+	STREAM_FREE_INTERIOR
+};
+
+/* A page inside an allocated block, at a seeded place, freed as if it were a block. */
+KTEST_DEATH(buddy, free_interior)
+{
+	struct ktest_rng r = ktest_rng(STREAM_FREE_INTERIOR);
+	unsigned order = (unsigned)ktest_range(&r, 1, 4);
+	size_t page = ktest_range(&r, 1, ((size_t)1 << order) - 1);
+	uint8_t *p = page_alloc(order);
+	KCHECK(p, "page_alloc(%u) returned NULL", order);
+	ktest_info("block=%p order=%u page=%zu", (void *)p, order, page);
+	page_free(p + page * PAGE_SIZE, 0);
+}
+
+/* A pointer into the middle of an object, at a seeded offset. */
+KTEST_DEATH(buddy, kfree_interior)
+{
+	struct ktest_rng r = ktest_rng(STREAM_KFREE_INTERIOR);
+	size_t size = ktest_range(&r, 16, KHEAP_MAX_CLASS);
+	size_t offset = ktest_range(&r, 1, size - 1);
+	uint8_t *p = kmalloc(size);
+	KCHECK(p, "kmalloc(%zu) returned NULL", size);
+	ktest_info("object=%p size=%zu offset=%zu", (void *)p, size, offset);
+	kfree(p + offset);
+}
+
+/* One object freed twice, while another keeps its slab in use. */
+KTEST_DEATH(buddy, kfree_double)
+{
+	struct ktest_rng r = ktest_rng(STREAM_KFREE_DOUBLE);
+	size_t size = ktest_range(&r, 1, KHEAP_MAX_CLASS);
+	void *keeper = kmalloc(size), *p = kmalloc(size);
+	KCHECK(keeper && p, "kmalloc(%zu) returned NULL", size);
+	ktest_info("object=%p size=%zu", p, size);
+	kfree(p);
+	kfree(p);
+}
+
+/*
+ * A write into a freed object at a seeded offset: objects of its class are taken until
+ * the damaged one is handed out again, which must find its poison overwritten.
+ */
+KTEST_DEATH(buddy, kmalloc_use_after_free)
+{
+	struct ktest_rng r = ktest_rng(STREAM_KMALLOC_UAF);
+	size_t size = ktest_range(&r, 16, KHEAP_MAX_CLASS);
+	size_t offset = ktest_range(&r, 0, size - 1);
+	uint8_t value = (uint8_t)ktest_range(&r, 0, 255);
+	if (value == KHEAP_POISON)
+		value ^= 1;
+	ktest_info("mm_debug=%d size=%zu offset=%zu value=%u", mm_debug, size, offset, value);
+	volatile uint8_t *p = kmalloc(size);
+	KCHECK(p, "kmalloc(%zu) returned NULL", size);
+	ktest_info("object=%p", (void *)p);
+	kfree((void *)p);
+	p[offset] = value;
+	for (int n = 0; n < 4096; n++)
+		if (kmalloc(size) == p)
+			break;
 }
 
 /* After the handover, the boot allocator is sealed. */

@@ -82,6 +82,78 @@ static bool counts_are(const struct buddy *b, const size_t *want)
 	return true;
 }
 
+/* ---- The witness: a seeded sequence in a private arena, against the grader's model ---- */
+
+enum { STREAM_WITNESS = 0x50 };
+
+#define WITNESS_OPS  48
+#define WITNESS_HELD 24
+
+/*
+ * Forty-eight seeded allocations (orders 0 to 5) and frees of held blocks in a fresh
+ * 4 MiB arena. The offsets handed out, the free blocks by order and the splits and
+ * merges afterwards are what the grader's model of the buddy system predicts from the
+ * seed: each split keeps the lower half, a freed block merges with its buddy while the
+ * buddy is free, and free blocks are taken newest first from their order's list.
+ */
+static void witness_in(struct arena *a)
+{
+	struct buddy *b = &a->b;
+	struct ktest_rng r = ktest_rng(STREAM_WITNESS);
+	struct {
+		uint8_t *p;
+		unsigned order;
+	} held[WITNESS_HELD];
+	size_t nheld = 0, nallocs = 0;
+	char line[4][128];
+	size_t len[4] = {0};
+	for (int i = 0; i < WITNESS_OPS; i++) {
+		if (nheld > 0 && (nheld >= WITNESS_HELD || ktest_range(&r, 0, 2) == 2)) {
+			size_t j = ktest_range(&r, 0, nheld - 1);
+			buddy_free(b, held[j].p, held[j].order);
+			for (size_t k = j; k + 1 < nheld; k++)
+				held[k] = held[k + 1];
+			nheld--;
+			continue;
+		}
+		unsigned order = (unsigned)ktest_range(&r, 0, 5);
+		uint8_t *p = buddy_alloc(b, order);
+		KCHECK(p, "buddy_alloc(%u) returned NULL in a 4 MiB arena", order);
+		KCHECK((uintptr_t)(p - a->base) % ((uintptr_t)PAGE_SIZE << order) == 0,
+		       "buddy_alloc(%u) returned arena+0x%lx, not aligned to its size", order,
+		       (uintptr_t)(p - a->base));
+		held[nheld].p = p;
+		held[nheld++].order = order;
+		size_t w = nallocs++ / 12;
+		len[w] += snprintf(line[w] + len[w], sizeof line[w] - len[w], "%s%lx",
+		                   len[w] ? "," : "", (uintptr_t)(p - a->base) >> PAGE_SHIFT);
+	}
+	char counts[64];
+	size_t clen = 0;
+	for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++)
+		clen += snprintf(counts + clen, sizeof counts - clen, "%s%zu", k ? "," : "",
+		                 buddy_free_blocks(b, k));
+	ktest_info("seed=%lu allocs=%zu free=%s splits=%lu merges=%lu", ktest_seed(), nallocs,
+	           counts, b->counters.splits, b->counters.merges);
+	for (size_t w = 0; w < 4 && len[w]; w++)
+		ktest_info("pages%zu=%s", w, line[w]);
+	buddy_check(b);
+	while (nheld > 0) {
+		nheld--;
+		buddy_free(b, held[nheld].p, held[nheld].order);
+	}
+	size_t top_only[BUDDY_ORDERS] = {[BUDDY_MAX_ORDER] = 1};
+	KCHECK(counts_are(b, top_only), "after freeing every block the arena is not one block");
+}
+
+KTEST_WITNESS(buddy)
+{
+	struct arena a;
+	KCHECK(arena_open(&a), "no free 4 MiB block for a private arena");
+	witness_in(&a);
+	arena_close(&a);
+}
+
 /* ---- Alignment ---- */
 
 KTEST(buddy, align)

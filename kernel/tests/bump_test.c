@@ -4,6 +4,7 @@
  */
 #include "debug/ktest.h"
 #include "dev/platform.h"
+#include "lib/format.h"
 #include "lib/string.h"
 #include "mm/bump.h"
 #include "mm/memmap.h"
@@ -11,6 +12,50 @@
 static bool overlaps(uintptr_t a, size_t alen, uintptr_t b, size_t blen)
 {
 	return a < b + blen && b < a + alen;
+}
+
+/* ktest_rng streams: each seeded draw of this file has its own. */
+enum {
+	STREAM_WITNESS = 0xb0,
+	STREAM_EXHAUST,
+	STREAM_OVERFLOW,
+	STREAM_HUGE_ALIGN,
+	STREAM_BAD_ALIGN,
+	STREAM_ZERO_SIZE,
+	STREAM_SEALED,
+};
+
+#define WITNESS_BLOCKS 10
+
+/*
+ * Ten blocks of seeded sizes and alignments, each where a bump allocator must put it:
+ * the end of the previous block rounded up to the alignment. The grader recomputes the
+ * offsets from the seed and the start printed here.
+ */
+KTEST_WITNESS(bump)
+{
+	struct ktest_rng r = ktest_rng(STREAM_WITNESS);
+	struct bump_stats before = bump_stats();
+	char offsets[WITNESS_BLOCKS * 8];
+	size_t len = 0;
+	uintptr_t end = before.next;
+	for (int i = 0; i < WITNESS_BLOCKS; i++) {
+		size_t size = ktest_range(&r, 1, 3000);
+		size_t align = (size_t)1 << ktest_range(&r, 0, 12);
+		uintptr_t want = (end + align - 1) & ~(uintptr_t)(align - 1);
+		uintptr_t p = (uintptr_t)boot_alloc(size, align);
+		KCHECK(p == want,
+		       "boot_alloc(%zu, %zu) returned %p; a bump allocator puts the block at %p, "
+		       "the end of the previous block (%p) rounded up to the alignment",
+		       size, align, (void *)p, (void *)want, (void *)end);
+		end = p + size;
+		len += snprintf(offsets + len, sizeof offsets - len, "%s%lx", i ? "," : "",
+		                p - before.next);
+	}
+	struct bump_stats after = bump_stats();
+	ktest_info("seed=%lu start=0x%lx offsets=%s", ktest_seed(), before.next, offsets);
+	ktest_info("calls=%zu padding=%zu used=%zu next=0x%lx", after.calls - before.calls,
+	           after.padding - before.padding, after.used - before.used, after.next);
 }
 
 KTEST(bump, align)
@@ -106,36 +151,51 @@ KTEST_ALONE(bump, fill)
 
 KTEST_DEATH(bump, exhaust)
 {
+	/* More than is left by a seeded amount, at a seeded alignment. */
+	struct ktest_rng r = ktest_rng(STREAM_EXHAUST);
+	size_t extra = ktest_range(&r, 0, 4096);
+	size_t align = (size_t)1 << ktest_range(&r, 0, 6);
 	struct bump_stats s = bump_stats();
-	ktest_info("left=%zu", s.left);
-	boot_alloc(s.left + 1, 1);
+	ktest_info("left=%zu size=%zu align=%zu", s.left, s.left + 1 + extra, align);
+	boot_alloc(s.left + 1 + extra, align);
 }
 
 KTEST_DEATH(bump, overflow)
 {
 	/* next + size wraps past zero: without a check the block would overlap the kernel. */
-	boot_alloc(SIZE_MAX - 100, 1);
+	struct ktest_rng r = ktest_rng(STREAM_OVERFLOW);
+	boot_alloc(SIZE_MAX - ktest_range(&r, 0, 4000), 1);
 }
 
 KTEST_DEATH(bump, huge_align)
 {
 	/* Rounding up to 2^63 lands far past the end of RAM: out of memory, not a block. */
-	boot_alloc(16, (size_t)1 << 63);
+	struct ktest_rng r = ktest_rng(STREAM_HUGE_ALIGN);
+	boot_alloc(ktest_range(&r, 1, 4096), (size_t)1 << 63);
 }
 
 KTEST_DEATH(bump, bad_align)
 {
-	boot_alloc(16, 24);
+	/* A seeded alignment with at least two bits set. */
+	struct ktest_rng r = ktest_rng(STREAM_BAD_ALIGN);
+	size_t align = ktest_range(&r, 3, 4095);
+	if ((align & (align - 1)) == 0)
+		align++;
+	boot_alloc(16, align);
 }
 
 KTEST_DEATH(bump, zero_size)
 {
-	boot_alloc(0, 8);
+	struct ktest_rng r = ktest_rng(STREAM_ZERO_SIZE);
+	boot_alloc(0, (size_t)1 << ktest_range(&r, 0, 12));
 }
 
 KTEST_DEATH(bump, sealed)
 {
+	struct ktest_rng r = ktest_rng(STREAM_SEALED);
+	size_t size = ktest_range(&r, 1, 4096);
+	size_t align = (size_t)1 << ktest_range(&r, 0, 12);
 	boot_alloc(16, 8);
 	bump_seal("kmalloc()");
-	boot_alloc(16, 8);
+	boot_alloc(size, align);
 }

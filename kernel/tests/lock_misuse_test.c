@@ -9,6 +9,7 @@
 #include "hart/hart.h"
 #include "hart/stop.h"
 #include "smp/smp.h"
+#include "sync/irqnest.h"
 #include "sync/spinlock.h"
 #include "tests/test_util.h"
 
@@ -203,6 +204,21 @@ KTEST_DEATH(lock, irq_enabled_inside)
 	spin_lock(&irq_lock);
 	cpu_irq_enable(); /* a bug: a handler could now want irq_lock on this hart */
 	spin_unlock(&irq_lock);
+}
+
+/* ---- irq_pop() without its irq_push() ---- */
+
+static SITE void pop_unbalanced(void)
+{
+	irq_pop();
+}
+
+KTEST_DEATH(lock, irq_pop_unbalanced)
+{
+	/* Interrupts off, as they would be after a matching push: only the depth is wrong. */
+	cpu_irq_disable();
+	ktest_info("hart=%u depth=%u", this_hart()->id, irq_depth());
+	pop_unbalanced();
 }
 
 /* ---- Something that may sleep, called with a spinlock held ---- */
