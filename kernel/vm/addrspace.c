@@ -172,9 +172,10 @@ void as_destroy(struct addrspace *as)
 
 void as_activate(struct addrspace *as)
 {
-	pagetable_t root = as ? as->pt : kvm_root();
-	/* Before paging is on there is nothing to switch to; and a switch to the table in
-	   use already would only throw the TLB away. */
+	/* Before paging is on there is nothing to switch to (the kernel map may be half
+	   built: a hart must not load it early); and a switch to the table in use already
+	   would only throw the TLB away. */
+	pagetable_t root = as ? as->pt : kvm_enabled() ? kvm_root() : NULL;
 	if (root && (uintptr_t)root != sv39_current_root())
 		sv39_switch_to((uintptr_t)root);
 }
