@@ -233,8 +233,7 @@ static int entry_of(const struct inode *ip, uint32_t block, uint32_t i, uint32_t
  * that the lab 8 stub still reads every file mkfs made, and lab 7's branch, which carries
  * that stub, loads programs larger than the direct blocks.
  */
-static __attribute__((unused)) int bmap_existing(const struct inode *ip, uint32_t bn,
-                                                  uint32_t *out)
+static __attribute__((unused)) int bmap_existing(const struct inode *ip, uint32_t bn, uint32_t *out)
 {
 	*out = 0;
 	if (bn < FS_NDIRECT)
