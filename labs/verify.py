@@ -34,6 +34,14 @@ BOOT_TIMEOUT = 30
 TAIL_LINES = 25
 
 
+# Graded tests a forger still passes: lab 7's kernel-side tests print only PASS lines
+# for programs whose results a kernel can claim without running them. Lab 7's program
+# tests (the shell, usertests, the fuzzer) and every other lab's tests are forge-proof.
+# Listed here, and named in every run's report, until seeded checks close the gap.
+NOT_FORGE_PROOF = {
+    "user": ("exit_status", "fork_wait", "bad_calls", "sbrk", "args", "kill"),
+}
+
 class Run:
     def __init__(self, status, output, timed_out):
         self.status = status
@@ -295,7 +303,14 @@ class Verifier:
             why = ("the grader did not say that grade/lab_%s.py differs from the published "
                    "one\n%s" % (lab.name, tail(result.output)))
         if why is None:
-            passed = [t for t in graded if t["status"] == "passed"]
+            # Tests the catalog lists as not forge-proof yet: reported on every run, so
+            # the gap stays in sight until a seeded check closes it.
+            known = set(NOT_FORGE_PROOF.get(lab.name, ()))
+            passed = [t for t in graded if t["status"] == "passed"
+                      and t["name"].split("/", 1)[1] not in known]
+            graded = [t for t in graded if t["name"].split("/", 1)[1] not in known]
+            if known:
+                what += "; not forge-proof yet: %s" % ", ".join(sorted(known))
             score = sum(t.get("score", 0) for t in graded)
             total = sum(t.get("max_score", 0) for t in graded)
             if passed:

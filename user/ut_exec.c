@@ -371,7 +371,8 @@ void test_exec_bad_elf(void)
 	CHECK(status == 42, "the child exited with %d", status);
 }
 
-/* Copies the first n bytes of from into to (all of it if n < 0); returns the bytes. */
+/* Copies the first n bytes of from into to (all of it if n < 0); returns the bytes, or
+   -1 if the file system would not take them (lab 8's stub writes direct blocks only). */
 static int copy_prefix(const char *from, const char *to, int n)
 {
 	static char block[1024];
@@ -383,7 +384,10 @@ static int copy_prefix(const char *from, const char *to, int n)
 	while ((n < 0 || total < n) && (got = read(in, block, sizeof(block))) > 0) {
 		if (n >= 0 && got > n - total)
 			got = n - total;
-		CHECK(write(o, block, got) == got);
+		if (write(o, block, got) != got) {
+			total = -1;
+			break;
+		}
 		total += got;
 	}
 	close(in);
@@ -427,7 +431,7 @@ static void exec_truncated_echo(void)
 	   half the text; everything but the last byte of the last segment. */
 	long cuts[] = {40, 100, text_start, (text_start + text_end) / 2, end - 1};
 	for (uint i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
-		copy_prefix("/echo", "ut_echo_copy", (int)cuts[i]);
+		CHECK(copy_prefix("/echo", "ut_echo_copy", (int)cuts[i]) == cuts[i]);
 		CHECK(exec("ut_echo_copy", argv) == -1, "exec of /echo cut at %ld of %ld bytes",
 		      cuts[i], end);
 	}
@@ -437,8 +441,17 @@ static void exec_truncated_echo(void)
 
 void test_exec_truncated(void)
 {
-	/* The whole copy runs: the cuts fail for being cut, not for being copies. */
+	/* A copy of every loadable byte runs: the cuts fail for being cut, not for being
+	   copies. (Not the symbols after them: lab 7's branch, with lab 8's stubs, writes
+	   files of direct blocks only.) */
 	int size = copy_prefix("/echo", "ut_echo_whole", -1);
+	if (size < 0) {
+		/* Lab 7's branch: lab 8's stub holds files of 11 KiB at most. */
+		printf("usertests: exec_truncated: skipped: the file system cannot hold a copy "
+		       "of /echo\n");
+		unlink("ut_echo_whole");
+		return;
+	}
 	int pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0) {
