@@ -73,6 +73,9 @@ arrived_late:
 
 	.globl _start_secondary
 _start_secondary:
+	/* The outermost frame of a secondary hart: nothing to unwind past (for GDB). */
+	.cfi_startproc
+	.cfi_undefined ra
 	csrw	sie, zero
 	.option push
 	.option norelax
@@ -81,6 +84,7 @@ _start_secondary:
 	mv	sp, a1
 	mv	fp, zero
 	call	kmain_secondary
+	.cfi_endproc
 park:
 	wfi
 	j	park
